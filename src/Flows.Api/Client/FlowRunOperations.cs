@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Flows.Api.Models;
+
+namespace Flows.Api.Client;
+
+/// <summary>Flow runs and their states.</summary>
+public interface IFlowRunOperations
+{
+    /// <summary><c>GET /flow_runs/{id}</c>.</summary>
+    Task<FlowRun> ReadFlowRunAsync(Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary><c>PATCH /flow_runs/{id}</c>.</summary>
+    Task UpdateFlowRunAsync(Guid id, FlowRunUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary><c>POST /flow_runs/filter</c>.</summary>
+    Task<IReadOnlyList<FlowRun>> ReadFlowRunsAsync(FlowRunFilterRequest? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <c>POST /flow_runs/{id}/set_state</c>: proposes a state; the result says ACCEPT, REJECT (with the
+    /// state the server chose instead), ABORT (e.g. another worker already claimed the run) or WAIT.
+    /// Never retried: a lost answer to an accepted Pending would turn into an ABORT on the retry.
+    /// </summary>
+    Task<OrchestrationResult> SetFlowRunStateAsync(Guid id, StateCreate state, bool force = false, CancellationToken cancellationToken = default);
+
+    /// <summary><c>PATCH /flow_runs/{id}/labels</c>: merges labels into the run's.</summary>
+    Task UpdateFlowRunLabelsAsync(Guid id, IDictionary<string, JsonElement> labels, CancellationToken cancellationToken = default);
+}
+
+internal sealed class FlowRunOperations(PrefectTransport transport) : IFlowRunOperations
+{
+    public Task<FlowRun> ReadFlowRunAsync(Guid id, CancellationToken cancellationToken = default)
+        => transport.SendAsync<FlowRun>(HttpMethod.Get, $"flow_runs/{id}", null, idempotent: true, cancellationToken);
+
+    public Task UpdateFlowRunAsync(Guid id, FlowRunUpdate update, CancellationToken cancellationToken = default)
+        => transport.SendAsync(HttpMethod.Patch, $"flow_runs/{id}", update, idempotent: true, cancellationToken);
+
+    public async Task<IReadOnlyList<FlowRun>> ReadFlowRunsAsync(FlowRunFilterRequest? filter = null, CancellationToken cancellationToken = default)
+        => await transport.SendAsync<List<FlowRun>>(HttpMethod.Post, "flow_runs/filter", filter ?? new FlowRunFilterRequest(), idempotent: true, cancellationToken).ConfigureAwait(false);
+
+    public Task<OrchestrationResult> SetFlowRunStateAsync(Guid id, StateCreate state, bool force = false, CancellationToken cancellationToken = default)
+        => transport.SendAsync<OrchestrationResult>(HttpMethod.Post, $"flow_runs/{id}/set_state",
+            new SetStateRequest { State = state, Force = force }, idempotent: false, cancellationToken);
+
+    public Task UpdateFlowRunLabelsAsync(Guid id, IDictionary<string, JsonElement> labels, CancellationToken cancellationToken = default)
+        => transport.SendAsync(HttpMethod.Patch, $"flow_runs/{id}/labels", labels, idempotent: true, cancellationToken);
+}

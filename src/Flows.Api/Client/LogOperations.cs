@@ -1,0 +1,22 @@
+using Flows.Api.Models;
+
+namespace Flows.Api.Client;
+
+/// <summary>Flow run logs.</summary>
+public interface ILogOperations
+{
+    /// <summary><c>POST /logs/</c>: stores a batch. Not retried (a retry could store the batch twice).</summary>
+    Task CreateLogsAsync(IEnumerable<LogCreate> logs, CancellationToken cancellationToken = default);
+
+    /// <summary><c>POST /logs/filter</c>.</summary>
+    Task<IReadOnlyList<Log>> ReadLogsAsync(LogFilterRequest? filter = null, CancellationToken cancellationToken = default);
+}
+
+internal sealed class LogOperations(PrefectTransport transport) : ILogOperations
+{
+    public Task CreateLogsAsync(IEnumerable<LogCreate> logs, CancellationToken cancellationToken = default)
+        => transport.SendAsync(HttpMethod.Post, "logs/", logs.ToList(), idempotent: false, cancellationToken);
+
+    public async Task<IReadOnlyList<Log>> ReadLogsAsync(LogFilterRequest? filter = null, CancellationToken cancellationToken = default)
+        => await transport.SendAsync<List<Log>>(HttpMethod.Post, "logs/filter", filter ?? new LogFilterRequest(), idempotent: true, cancellationToken).ConfigureAwait(false);
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Flows.Api.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Flows.Api.Client;
+
+/// <summary>
+/// Sends one API call: JSON in and out, bearer auth, retries with exponential backoff and jitter on 408,
+/// 429, 5xx and network errors, but only for calls the caller marks idempotent (re-sending a state
+/// proposal or a log batch could apply it twice). Errors become <see cref="PrefectApiException"/>.
+/// Logs method, path and status only: never headers, so never the API key.
+/// </summary>
+internal sealed class PrefectTransport
+{
+    private readonly HttpClient _http;
+    private readonly PrefectClientOptions _options;
+    private readonly ILogger _logger;
+
+    public PrefectTransport(HttpClient http, PrefectClientOptions options, ILogger? logger)
+    {
+        _http = http;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, bool idempotent, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, body, idempotent, cancellationToken).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, PrefectJson.Options)
+                ?? throw new PrefectApiException(response.StatusCode, method.Method, path, "The server answered with an empty body.");
+        }
+        catch (JsonException ex)
+        {
+            throw new PrefectApiException(response.StatusCode, method.Method, path, $"The server's answer is not the expected JSON: {ex.Message}", ex);
+        }
+    }
+
+    public async Task SendAsync(HttpMethod method, string path, object? body, bool idempotent, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, body, idempotent, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns the successful response, or throws; 404 included (callers may catch it).</summary>
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, bool idempotent, CancellationToken cancellationToken)
+    {
+        // Serialize once so every retry sends the same bytes.
+        var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), PrefectJson.Options);
+        var attempts = idempotent ? _options.MaxRetries + 1 : 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            HttpResponseMessage? response = null;
+            Exception? failure = null;
+            using var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attemptCts.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                using var request = BuildRequest(method, path, payload);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptCts.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex)
+            {
+                failure = ex;
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = new TimeoutException($"{method} {path} timed out after {_options.RequestTimeout.TotalSeconds:0.#} s.", ex);
+            }
+
+            if (response is { IsSuccessStatusCode: true })
+            {
+                return response;
+            }
+
+            var retriable = failure is not null || IsRetriable(response!.StatusCode);
+            if (!retriable || attempt >= attempts)
+            {
+                if (failure is not null)
+                {
+                    throw new PrefectApiException(0, method.Method, path, failure.Message, failure);
+                }
+
+                using (response)
+                {
+                    var text = await response!.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                    throw new PrefectApiException(response.StatusCode, method.Method, path, PrefectApiException.ExtractDetail(text));
+                }
+            }
+
+            var delay = RetryDelay(attempt, response);
+            _logger.LogDebug("{Method} {Path} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms",
+                method, path, attempt, failure?.Message ?? ((int)response!.StatusCode).ToString(CultureInfo.InvariantCulture), (int)delay.TotalMilliseconds);
+            response?.Dispose();
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private HttpRequestMessage BuildRequest(HttpMethod method, string path, byte[]? payload)
+    {
+        var request = new HttpRequestMessage(method, new Uri(_options.ApiUrl.BaseAddress, path));
+        if (_options.ApiKey is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        }
+
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (payload is not null)
+        {
+            request.Content = new ByteArrayContent(payload);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        return request;
+    }
+
+    private static bool IsRetriable(HttpStatusCode status)
+        => status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
+            or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    private TimeSpan RetryDelay(int attempt, HttpResponseMessage? response)
+    {
+        var retryAfter = response?.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta < _options.MaxRetryDelay ? delta : _options.MaxRetryDelay;
+        }
+
+        if (retryAfter?.Date is { } date)
+        {
+            var wait = date - DateTimeOffset.UtcNow;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < _options.MaxRetryDelay ? wait : _options.MaxRetryDelay;
+        }
+
+        // Exponential with "equal jitter": half fixed, half random, so parallel clients spread out.
+        var exponential = _options.InitialRetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var capped = Math.Min(exponential, _options.MaxRetryDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
+    }
+}
