@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Flows.Api.Models;
+using Flows.Server.Hosting;
+using Flows.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flows.Server.Endpoints;
+
+internal static class DeploymentEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api, Database db)
+    {
+        // Upsert by (flow_id, name): 201 created, 200 updated; every field is replaced by the request's.
+        api.MapPost("/deployments/", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var create = await Body.ReadAsync<DeploymentCreateBody>(request);
+            Body.CheckName(create.Name, "Deployment");
+            var flowId = create.FlowId ?? throw ApiException.Invalid("flow_id is required.");
+            var (deployment, created) = await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ScalarAsync<string>(t, "SELECT id FROM flows WHERE id = @id", ("id", flowId.ToString())) is null)
+                {
+                    throw ApiException.NotFound("Flow");
+                }
+
+                Guid? queueId = null;
+                var queueName = create.WorkQueueName;
+                if (create.WorkPoolName is { } poolName)
+                {
+                    var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", poolName))
+                        ?? throw ApiException.NotFound($"Work pool '{poolName}'");
+                    queueName ??= "default";
+                    var queueIdText = await c.ScalarAsync<string>(t, "SELECT id FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", pool.Id.ToString()), ("n", queueName));
+                    if (queueIdText is null)
+                    {
+                        // Prefect creates a named queue on first use.
+                        var queue = new WorkQueue { Id = Guid.CreateVersion7(), Created = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow, Name = queueName, WorkPoolId = pool.Id, WorkPoolName = pool.Name };
+                        await c.ExecuteAsync(t, "INSERT INTO work_queues (id, work_pool_id, name, priority, is_paused, body) VALUES (@id, @p, @n, 1, 0, @b)",
+                            ("id", queue.Id.ToString()), ("p", pool.Id.ToString()), ("n", queueName), ("b", Rows.Json(queue)));
+                        queueIdText = queue.Id.ToString();
+                    }
+
+                    queueId = Guid.Parse(queueIdText);
+                }
+
+                var existing = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE flow_id = @f AND name = @n",
+                    ("f", flowId.ToString()), ("n", create.Name));
+                var now = DateTimeOffset.UtcNow;
+                var id = existing?.Id ?? Guid.CreateVersion7();
+                var deployment = new DeploymentResponse
+                {
+                    Id = id, Created = existing?.Created ?? now, Updated = now, Name = create.Name!, FlowId = flowId,
+                    Version = create.Version, Description = create.Description, Paused = create.Paused ?? false,
+                    Schedules = (create.Schedules ?? []).Select(s => new DeploymentSchedule
+                    {
+                        Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = id, Schedule = s.Schedule,
+                        Active = s.Active ?? true, MaxScheduledRuns = s.MaxScheduledRuns, Parameters = s.Parameters ?? new Dictionary<string, JsonElement>(), Slug = s.Slug,
+                    }).ToList(),
+                    ConcurrencyLimit = create.ConcurrencyLimit, JobVariables = create.JobVariables ?? new Dictionary<string, JsonElement>(),
+                    Parameters = create.Parameters ?? new Dictionary<string, JsonElement>(), Tags = create.Tags ?? [],
+                    Labels = create.Labels ?? new Dictionary<string, JsonElement>(), WorkQueueName = queueName, WorkQueueId = queueId,
+                    ParameterOpenapiSchema = create.ParameterOpenapiSchema, Path = create.Path, PullSteps = create.PullSteps,
+                    Entrypoint = create.Entrypoint, WorkPoolName = create.WorkPoolName, Status = DeploymentStatus.NotReady,
+                    EnforceParameterSchema = create.EnforceParameterSchema ?? true,
+                };
+                (string, object?)[] p = [("id", id.ToString()), ("f", flowId.ToString()), ("n", deployment.Name), ("tags", Rows.Tags(deployment.Tags)),
+                    ("wp", deployment.WorkPoolName), ("wq", deployment.WorkQueueName), ("c", Rows.Time(deployment.Created!.Value)), ("u", Rows.Time(now)), ("b", Rows.Json(deployment))];
+                await c.ExecuteAsync(t, existing is null
+                    ? "INSERT INTO deployments (id, flow_id, name, tags, work_pool_name, work_queue_name, created, updated, body) VALUES (@id, @f, @n, @tags, @wp, @wq, @c, @u, @b)"
+                    : "UPDATE deployments SET tags = @tags, work_pool_name = @wp, work_queue_name = @wq, updated = @u, body = @b WHERE id = @id AND flow_id = @f AND name = @n AND created = @c", p);
+                return (deployment, existing is null);
+            }, ct);
+            return Body.Json(deployment, created ? 201 : 200);
+        });
+
+        api.MapGet("/deployments/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
+
+        api.MapGet("/deployments/name/{flowName}/{deploymentName}", async (string flowName, string deploymentName, CancellationToken ct) =>
+            Body.Json(await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null,
+                "SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id WHERE f.name = @f AND d.name = @d", ("f", flowName), ("d", deploymentName)), ct)
+                ?? throw ApiException.NotFound("Deployment")));
+
+        api.MapPost("/deployments/filter", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await Body.ReadAsync<DeploymentFilterRequest>(request, allowEmpty: true);
+            var where = new SqlWhere();
+            where.AddIn("d.id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
+            where.AddIn("d.name", filter.Deployments?.Name?.Any);
+            where.AddLike("d.name", filter.Deployments?.Name?.Like);
+            where.AddTags("d.tags", filter.Deployments?.Tags);
+            where.AddIn("d.work_queue_name", filter.Deployments?.WorkQueueName?.Any);
+            where.AddIn("d.work_pool_name", filter.WorkPools?.Name?.Any);
+            where.AddFlowFilter(filter.Flows, "f.");
+            var order = filter.Sort switch { "NAME_DESC" => "d.name DESC", "CREATED_DESC" => "d.created DESC", "UPDATED_DESC" => "d.updated DESC", _ => "d.name ASC" };
+            var deployments = await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
+                $"SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+            return Body.Json(deployments);
+        });
+    }
+
+    public static async Task<DeploymentResponse> ReadAsync(Database db, Guid id, CancellationToken ct)
+        => await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)
+           ?? throw ApiException.NotFound("Deployment");
+
+    private sealed class DeploymentCreateBody
+    {
+        public string? Name { get; init; }
+        public Guid? FlowId { get; init; }
+        public bool? Paused { get; init; }
+        public IList<DeploymentScheduleCreate>? Schedules { get; init; }
+        public int? ConcurrencyLimit { get; init; }
+        public bool? EnforceParameterSchema { get; init; }
+        public JsonElement? ParameterOpenapiSchema { get; init; }
+        public IDictionary<string, JsonElement>? Parameters { get; init; }
+        public IList<string>? Tags { get; init; }
+        public IDictionary<string, JsonElement>? Labels { get; init; }
+        public JsonElement? PullSteps { get; init; }
+        public string? WorkQueueName { get; init; }
+        public string? WorkPoolName { get; init; }
+        public string? Description { get; init; }
+        public string? Path { get; init; }
+        public string? Version { get; init; }
+        public string? Entrypoint { get; init; }
+        public IDictionary<string, JsonElement>? JobVariables { get; init; }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Data.Common;
+using System.Text.Json;
+using Flows.Api.Models;
+using Flows.Server.Hosting;
+using Flows.Server.Orchestration;
+using Flows.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flows.Server.Endpoints;
+
+internal static class FlowRunEndpoints
+{
+    private const string Columns = "flow_id, deployment_id, work_pool_id, work_queue_id, work_queue_name, name, tags, state_type, state_name, expected_start_time, next_scheduled_start_time, start_time, end_time, idempotency_key, auto_scheduled";
+
+    public static void Map(IEndpointRouteBuilder api, Database db)
+    {
+        api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id);
+            var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
+            var run = await db.WriteAsync(async (c, t) =>
+            {
+                var deployment = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deploymentId.ToString()))
+                    ?? throw ApiException.NotFound("Deployment");
+                if (create.IdempotencyKey is { } key
+                    && await Rows.OneAsync<FlowRun>(c, t, "SELECT body FROM flow_runs WHERE flow_id = @f AND idempotency_key = @k", ("f", deployment.FlowId.ToString()), ("k", key)) is { } same)
+                {
+                    return same;
+                }
+
+                var parameters = new Dictionary<string, JsonElement>(deployment.Parameters);
+                foreach (var (k, v) in create.Parameters ?? new Dictionary<string, JsonElement>())
+                {
+                    parameters[k] = v;
+                }
+
+                if ((create.EnforceParameterSchema ?? deployment.EnforceParameterSchema) && deployment.ParameterOpenapiSchema is { } schema)
+                {
+                    ParameterValidation.Validate(schema, parameters);
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                var runId = Guid.CreateVersion7();
+                Guid? poolId = null;
+                if (deployment.WorkPoolName is { } poolName)
+                {
+                    poolId = Guid.Parse((await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", poolName)))
+                        ?? throw ApiException.Conflict($"The deployment's work pool '{poolName}' no longer exists."));
+                }
+
+                var queueName = create.WorkQueueName ?? deployment.WorkQueueName;
+                var queueId = deployment.WorkQueueId;
+                if (create.WorkQueueName is { } asked && poolId is { } p)
+                {
+                    queueId = Guid.Parse(await c.ScalarAsync<string>(t, "SELECT id FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", p.ToString()), ("n", asked))
+                        ?? throw ApiException.NotFound($"Work queue '{asked}'"));
+                }
+
+                var jobVariables = new Dictionary<string, JsonElement>(deployment.JobVariables);
+                foreach (var (k, v) in create.JobVariables ?? new Dictionary<string, JsonElement>())
+                {
+                    jobVariables[k] = v;
+                }
+
+                var proposed = create.State ?? new StateCreate { Type = StateType.Scheduled };
+                var run = new FlowRun
+                {
+                    Id = runId, Created = now, Updated = now, Name = create.Name ?? RunNames.Next(), FlowId = deployment.FlowId,
+                    DeploymentId = deployment.Id, DeploymentVersion = deployment.Version, WorkQueueId = queueId, WorkQueueName = queueName,
+                    Parameters = parameters, IdempotencyKey = create.IdempotencyKey, Context = create.Context ?? new Dictionary<string, JsonElement>(),
+                    EmpiricalPolicy = create.EmpiricalPolicy ?? new FlowRunPolicy(), Tags = deployment.Tags.Union(create.Tags ?? []).ToList(),
+                    Labels = create.Labels ?? new Dictionary<string, JsonElement>(), ParentTaskRunId = create.ParentTaskRunId,
+                    WorkPoolId = poolId, WorkPoolName = deployment.WorkPoolName, JobVariables = jobVariables,
+                };
+                run = ApplyState(run, proposed, now);
+                await c.ExecuteAsync(t, $"INSERT INTO flow_runs (id, {Columns}, created, body) VALUES (@id, @flow_id, @deployment_id, @work_pool_id, @work_queue_id, @work_queue_name, @name, @tags, @state_type, @state_name, @expected_start_time, @next_scheduled_start_time, @start_time, @end_time, @idempotency_key, @auto_scheduled, @created, @body)",
+                    [.. RowParameters(run), ("created", Rows.Time(now))]);
+                await InsertStateAsync(c, t, run);
+                return run;
+            }, ct);
+            return Body.Json(run, 201);
+        });
+
+        api.MapGet("/flow_runs/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
+
+        api.MapPost("/flow_runs/filter", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await Body.ReadAsync<FlowRunFilterRequest>(request, allowEmpty: true);
+            var where = new SqlWhere();
+            var f = filter.FlowRuns;
+            where.AddIn("id", f?.Id?.Any?.Select(g => g.ToString()));
+            where.AddIn("id", f?.Id?.NotAny?.Select(g => g.ToString()), negate: true);
+            where.AddIn("name", f?.Name?.Any);
+            where.AddLike("name", f?.Name?.Like);
+            where.AddTags("tags", f?.Tags);
+            where.AddIn("deployment_id", f?.DeploymentId?.Any?.Select(g => g.ToString()));
+            if (f?.DeploymentId?.IsNull is { } isNull)
+            {
+                where.Add(isNull ? "deployment_id IS NULL" : "deployment_id IS NOT NULL");
+            }
+
+            where.AddIn("work_queue_name", f?.WorkQueueName?.Any);
+            where.AddIn("state_type", f?.State?.Type?.Any?.Select(s => s.ToString().ToUpperInvariant()));
+            where.AddIn("state_type", f?.State?.Type?.NotAny?.Select(s => s.ToString().ToUpperInvariant()), negate: true);
+            where.AddIn("state_name", f?.State?.Name?.Any);
+            where.AddTime("expected_start_time", f?.ExpectedStartTime);
+            where.AddTime("next_scheduled_start_time", f?.NextScheduledStartTime);
+            where.AddTime("start_time", f?.StartTime);
+            where.AddTime("end_time", f?.EndTime);
+            where.AddIn("flow_id", filter.Flows?.Id?.Any?.Select(g => g.ToString()));
+            where.AddIn("deployment_id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
+            var order = filter.Sort switch
+            {
+                "START_TIME_ASC" => "start_time ASC", "START_TIME_DESC" => "start_time DESC",
+                "EXPECTED_START_TIME_ASC" => "expected_start_time ASC", "EXPECTED_START_TIME_DESC" => "expected_start_time DESC",
+                "NAME_ASC" => "name ASC", "NAME_DESC" => "name DESC", "NEXT_SCHEDULED_START_TIME_ASC" => "next_scheduled_start_time ASC",
+                "END_TIME_DESC" => "end_time DESC", _ => "id DESC",
+            };
+            var runs = await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+                $"SELECT body FROM flow_runs{where} ORDER BY {order}, id DESC LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+            return Body.Json(runs);
+        });
+
+        api.MapPost("/flow_runs/{id}/set_state", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id);
+            var body = await Body.ReadAsync<SetStateBody>(request);
+            var proposed = body.State ?? throw ApiException.Invalid("state is required.");
+            var result = await db.WriteAsync(async (c, t) =>
+            {
+                // The row lock (PostgreSQL) or the single writer (SQLite) makes read-decide-write atomic:
+                // of two workers proposing Pending, the second sees the first's Pending and is aborted.
+                var run = await Rows.OneAsync<FlowRun>(c, t, $"SELECT body FROM flow_runs WHERE id = @id{db.ForUpdate}", ("id", runId.ToString()))
+                    ?? throw ApiException.NotFound("Flow run");
+                var now = DateTimeOffset.UtcNow;
+                var decision = OrchestrationPolicy.Decide(run, proposed, body.Force ?? false, now);
+                if (decision.NewState is null)
+                {
+                    return new OrchestrationResult
+                    {
+                        State = run.State, Status = decision.Status,
+                        Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason, DelaySeconds = decision.Status == SetStateStatus.Wait ? decision.DelaySeconds ?? 0 : null },
+                    };
+                }
+
+                var updated = ApplyState(run, decision.NewState, now) with { Updated = now };
+                await c.ExecuteAsync(t, "UPDATE flow_runs SET state_type = @state_type, state_name = @state_name, next_scheduled_start_time = @next_scheduled_start_time, expected_start_time = @expected_start_time, start_time = @start_time, end_time = @end_time, body = @body WHERE id = @id",
+                    RowParameters(updated));
+                await InsertStateAsync(c, t, updated);
+                return new OrchestrationResult { State = updated.State, Status = decision.Status, Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason } };
+            }, ct);
+            return Body.Json(result);
+        });
+    }
+
+    public static async Task<FlowRun> ReadAsync(Database db, Guid id, CancellationToken ct)
+        => await db.ReadAsync(c => Rows.OneAsync<FlowRun>(c, null, "SELECT body FROM flow_runs WHERE id = @id", ("id", id.ToString())), ct)
+           ?? throw ApiException.NotFound("Flow run");
+
+    private static string DetailsType(SetStateStatus status) => status.ToString().ToLowerInvariant() + "_details";
+
+    /// <summary>Makes <paramref name="proposed"/> the run's current state and updates the run's timing fields.</summary>
+    private static FlowRun ApplyState(FlowRun run, StateCreate proposed, DateTimeOffset now)
+    {
+        var details = (proposed.StateDetails ?? new StateDetails()) with { FlowRunId = run.Id };
+        if (proposed.Type == StateType.Scheduled && details.ScheduledTime is null)
+        {
+            details = details with { ScheduledTime = now };
+        }
+
+        var state = new State
+        {
+            Id = Guid.CreateVersion7(), Type = proposed.Type, Name = proposed.Name ?? proposed.Type.DefaultName(),
+            Timestamp = now, Message = proposed.Message, Data = proposed.Data, StateDetails = details,
+        };
+        var totalRunTime = run.TotalRunTime;
+        if (run.State is { Type: StateType.Running, Timestamp: { } runningSince })
+        {
+            totalRunTime += (now - runningSince).TotalSeconds;
+        }
+
+        return run with
+        {
+            State = state, StateId = state.Id, StateType = state.Type, StateName = state.Name,
+            ExpectedStartTime = run.ExpectedStartTime ?? (state.Type == StateType.Scheduled ? details.ScheduledTime : now),
+            NextScheduledStartTime = state.Type == StateType.Scheduled ? details.ScheduledTime : null,
+            RunCount = state.Type == StateType.Running ? run.RunCount + 1 : run.RunCount,
+            StartTime = state.Type == StateType.Running ? run.StartTime ?? now : run.StartTime,
+            EndTime = state.Type.IsTerminal() ? now : run.EndTime,
+            TotalRunTime = totalRunTime,
+        };
+    }
+
+    private static (string, object?)[] RowParameters(FlowRun run) =>
+    [
+        ("id", run.Id.ToString()), ("flow_id", run.FlowId.ToString()), ("deployment_id", run.DeploymentId?.ToString()),
+        ("work_pool_id", run.WorkPoolId?.ToString()), ("work_queue_id", run.WorkQueueId?.ToString()), ("work_queue_name", run.WorkQueueName),
+        ("name", run.Name), ("tags", Rows.Tags(run.Tags)), ("state_type", run.StateType?.ToString().ToUpperInvariant()), ("state_name", run.StateName),
+        ("expected_start_time", Rows.Time(run.ExpectedStartTime)), ("next_scheduled_start_time", Rows.Time(run.NextScheduledStartTime)),
+        ("start_time", Rows.Time(run.StartTime)), ("end_time", Rows.Time(run.EndTime)), ("idempotency_key", run.IdempotencyKey),
+        ("auto_scheduled", run.AutoScheduled ? 1 : 0), ("body", Rows.Json(run)),
+    ];
+
+    private static Task<int> InsertStateAsync(DbConnection c, DbTransaction t, FlowRun run)
+        => c.ExecuteAsync(t, "INSERT INTO flow_run_states (id, flow_run_id, timestamp, body) VALUES (@id, @r, @ts, @b)",
+            ("id", run.State!.Id.ToString()), ("r", run.Id.ToString()), ("ts", Rows.Time(run.State.Timestamp!.Value)), ("b", Rows.Json(run.State)));
+
+    private sealed class SetStateBody
+    {
+        public StateCreate? State { get; init; }
+        public bool? Force { get; init; }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Flows.Api.Models;
+using Flows.Server.Hosting;
+using Flows.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flows.Server.Endpoints;
+
+/// <summary>Health, version, logs and variables.</summary>
+internal static class MiscEndpoints
+{
+    /// <summary>The Prefect server version whose API this server speaks.</summary>
+    public const string PrefectApiVersion = "3.4.0";
+
+    private const int MaxLogBatch = 10_000;
+
+    public static void Map(IEndpointRouteBuilder api, Database db)
+    {
+        api.MapGet("/health", () => Body.Json(true));
+        api.MapGet("/version", () => Body.Json(PrefectApiVersion));
+        api.MapGet("/admin/version", () => Body.Json(PrefectApiVersion));
+
+        api.MapPost("/logs/", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var logs = await Body.ReadListAsync<LogCreateBody>(request);
+            if (logs.Count > MaxLogBatch)
+            {
+                throw new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, $"A log batch holds at most {MaxLogBatch} entries; got {logs.Count}.");
+            }
+
+            for (var i = 0; i < logs.Count; i++)
+            {
+                var l = logs[i];
+                if (l is null || l.Name is null || l.Level is null || l.Message is null || l.Timestamp is null)
+                {
+                    throw ApiException.Invalid($"Log entry {i} needs name, level, message and timestamp.");
+                }
+            }
+
+            await db.WriteAsync(async (c, t) =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                foreach (var l in logs)
+                {
+                    var log = new Log { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
+                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b)",
+                        ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
+                        ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
+                }
+
+                return 0;
+            }, ct);
+            return Results.StatusCode(201);
+        });
+
+        api.MapPost("/logs/filter", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await Body.ReadAsync<LogFilterRequest>(request, allowEmpty: true);
+            var where = new SqlWhere();
+            where.AddIn("flow_run_id", filter.Logs?.FlowRunId?.Any?.Select(g => g.ToString()));
+            where.AddIn("task_run_id", filter.Logs?.TaskRunId?.Any?.Select(g => g.ToString()));
+            if (filter.Logs?.Level?.Ge is { } ge)
+            {
+                where.Add($"level >= {where.Param(ge)}");
+            }
+
+            if (filter.Logs?.Level?.Le is { } le)
+            {
+                where.Add($"level <= {where.Param(le)}");
+            }
+
+            where.AddTime("timestamp", filter.Logs?.Timestamp);
+            var order = filter.Sort == "TIMESTAMP_DESC" ? "timestamp DESC, id DESC" : "timestamp ASC, id ASC";
+            var logs = await db.ReadAsync(c => Rows.ManyAsync<Log>(c, null,
+                $"SELECT body FROM logs{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+            return Body.Json(logs);
+        });
+
+        api.MapGet("/variables/name/{name}", async (string name, CancellationToken ct) =>
+            Body.Json(await db.ReadAsync(c => Rows.OneAsync<Variable>(c, null, "SELECT body FROM variables WHERE name = @n", ("n", name)), ct)
+                ?? throw ApiException.NotFound("Variable")));
+
+        api.MapPost("/variables/", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var create = await Body.ReadAsync<VariableCreateBody>(request);
+            Body.CheckName(create.Name, "Variable");
+            var variable = await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ScalarAsync<string>(t, "SELECT id FROM variables WHERE name = @n", ("n", create.Name)) is not null)
+                {
+                    throw ApiException.Conflict($"A variable named '{create.Name}' already exists.");
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                var v = new Variable { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Value = create.Value ?? JsonDocument.Parse("null").RootElement.Clone(), Tags = create.Tags ?? [] };
+                await c.ExecuteAsync(t, "INSERT INTO variables (id, name, body) VALUES (@id, @n, @b)", ("id", v.Id.ToString()), ("n", v.Name), ("b", Rows.Json(v)));
+                return v;
+            }, ct);
+            return Body.Json(variable, 201);
+        });
+    }
+
+    private sealed class LogCreateBody
+    {
+        public string? Name { get; init; }
+        public int? Level { get; init; }
+        public string? Message { get; init; }
+        public DateTimeOffset? Timestamp { get; init; }
+        public Guid? FlowRunId { get; init; }
+        public Guid? TaskRunId { get; init; }
+    }
+
+    private sealed class VariableCreateBody
+    {
+        public string? Name { get; init; }
+        public JsonElement? Value { get; init; }
+        public IList<string>? Tags { get; init; }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Flows.Api.Models;
+using Flows.Server.Hosting;
+using Flows.Server.Storage;
+using Flows.Server.WorkPools;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flows.Server.Endpoints;
+
+internal static class WorkPoolEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api, Database db)
+    {
+        api.MapPost("/work_pools/", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var create = await Body.ReadAsync<WorkPoolCreateBody>(request);
+            Body.CheckName(create.Name, "Work pool");
+            var type = string.IsNullOrWhiteSpace(create.Type) ? "prefect-agent" : create.Type;
+            var template = create.BaseJobTemplate is { ValueKind: JsonValueKind.Object } t && t.EnumerateObject().Any()
+                ? t
+                : BaseJobTemplates.ForType(type) ?? JsonDocument.Parse("{}").RootElement.Clone();
+            if (template.EnumerateObject().Any() && (!template.TryGetProperty("job_configuration", out _) || !template.TryGetProperty("variables", out _)))
+            {
+                throw ApiException.Invalid("The `base_job_template` must contain both a `job_configuration` key and a `variables` key.");
+            }
+
+            var pool = await db.WriteAsync(async (c, tx) =>
+            {
+                if (await c.ScalarAsync<string>(tx, "SELECT id FROM work_pools WHERE name = @n", ("n", create.Name)) is not null)
+                {
+                    throw ApiException.Conflict($"A work pool named '{create.Name}' already exists.");
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                var queue = new WorkQueue { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = "default", Description = "The work pool's default queue.", Priority = 1 };
+                var pool = new WorkPool
+                {
+                    Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Description = create.Description, Type = type,
+                    BaseJobTemplate = template, IsPaused = create.IsPaused ?? false, ConcurrencyLimit = create.ConcurrencyLimit, DefaultQueueId = queue.Id,
+                };
+                queue = queue with { WorkPoolId = pool.Id, WorkPoolName = pool.Name };
+                await c.ExecuteAsync(tx, "INSERT INTO work_pools (id, name, type, created, body) VALUES (@id, @n, @t, @c, @b)",
+                    ("id", pool.Id.ToString()), ("n", pool.Name), ("t", pool.Type), ("c", Rows.Time(now)), ("b", Rows.Json(pool)));
+                await c.ExecuteAsync(tx, "INSERT INTO work_queues (id, work_pool_id, name, priority, is_paused, body) VALUES (@id, @p, @n, 1, 0, @b)",
+                    ("id", queue.Id.ToString()), ("p", pool.Id.ToString()), ("n", queue.Name), ("b", Rows.Json(queue)));
+                return pool;
+            }, ct);
+            return Body.Json(WithStatus(pool), 201);
+        });
+
+        api.MapGet("/work_pools/{name}", async (string name, CancellationToken ct) =>
+            Body.Json(WithStatus(await ReadAsync(db, name, ct))));
+
+        api.MapPost("/work_pools/filter", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await Body.ReadAsync<WorkPoolFilterRequest>(request, allowEmpty: true);
+            var where = new SqlWhere();
+            where.AddIn("id", filter.WorkPools?.Id?.Any?.Select(g => g.ToString()));
+            where.AddIn("name", filter.WorkPools?.Name?.Any);
+            where.AddIn("type", filter.WorkPools?.Type?.Any);
+            var pools = await db.ReadAsync(c => Rows.ManyAsync<WorkPool>(c, null,
+                $"SELECT body FROM work_pools{where} ORDER BY name LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+            return Body.Json(pools.Select(WithStatus).ToList());
+        });
+
+        api.MapPost("/work_pools/{name}/get_scheduled_flow_runs", async (string name, HttpRequest request, CancellationToken ct) =>
+        {
+            var body = await Body.ReadAsync<GetScheduledFlowRunsRequest>(request, allowEmpty: true);
+            var pool = await ReadAsync(db, name, ct);
+            if (pool.IsPaused)
+            {
+                return Body.Json(new List<WorkerFlowRunResponse>());
+            }
+
+            var where = new SqlWhere();
+            where.Add($"fr.work_pool_id = {where.Param(pool.Id.ToString())}");
+            where.Add("fr.state_type = 'SCHEDULED'");
+            where.Add("q.is_paused = 0");
+            where.Add($"fr.next_scheduled_start_time <= {where.Param(Rows.Time(body.ScheduledBefore ?? DateTimeOffset.UtcNow))}");
+            if (body.ScheduledAfter is { } after)
+            {
+                where.Add($"fr.next_scheduled_start_time >= {where.Param(Rows.Time(after))}");
+            }
+
+            where.AddIn("q.name", body.WorkQueueNames);
+            var limit = body.Limit is { } l and >= 0 ? $" LIMIT {l}" : string.Empty;
+            var runs = await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+                $"SELECT fr.body FROM flow_runs fr JOIN work_queues q ON q.id = fr.work_queue_id{where} ORDER BY q.priority, fr.next_scheduled_start_time{limit}", where.Parameters), ct);
+            return Body.Json(runs.Select(r => new WorkerFlowRunResponse { WorkPoolId = pool.Id, WorkQueueId = r.WorkQueueId!.Value, FlowRun = r }).ToList());
+        });
+    }
+
+    public static async Task<WorkPool> ReadAsync(Database db, string name, CancellationToken ct)
+        => await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", name)), ct)
+           ?? throw ApiException.NotFound($"Work pool '{name}'");
+
+    // Worker heartbeats are not stored yet, so an unpaused pool reports NOT_READY.
+    private static WorkPool WithStatus(WorkPool pool) => pool with { Status = pool.IsPaused ? WorkPoolStatus.Paused : WorkPoolStatus.NotReady };
+
+    private sealed class WorkPoolCreateBody
+    {
+        public string? Name { get; init; }
+        public string? Description { get; init; }
+        public string? Type { get; init; }
+        public JsonElement? BaseJobTemplate { get; init; }
+        public bool? IsPaused { get; init; }
+        public int? ConcurrencyLimit { get; init; }
+    }
+}

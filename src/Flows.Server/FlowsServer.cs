@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+using Flows.Server.Endpoints;
+using Flows.Server.Hosting;
+using Flows.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Flows.Server;
+
+/// <summary>
+/// Starts the orchestration server in-process: the CLI's <c>server start</c>, the embedded server the
+/// tools use without PREFECT_API_URL, tests and the bench all call <see cref="StartAsync"/>.
+/// </summary>
+public static class FlowsServer
+{
+    /// <summary>Opens (and migrates) the database, binds Kestrel and serves the API under <c>/api</c>.</summary>
+    public static async Task<FlowsServerHost> StartAsync(FlowsServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var database = DatabaseUrl.Open(options.DatabaseUrl, options.ResolvedFlowsHome);
+        try
+        {
+            await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            if (loggerFactory is not null)
+            {
+                builder.Services.AddSingleton(loggerFactory);
+            }
+
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+                if (options.Host == "localhost")
+                {
+                    kestrel.ListenLocalhost(options.Port);
+                }
+                else
+                {
+                    kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
+                }
+            });
+            var app = builder.Build();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
+            var keys = options.ApiKeys.ToHashSet(StringComparer.Ordinal);
+            app.Use(async (context, next) => await HandleAsync(context, next, keys, logger).ConfigureAwait(false));
+            var api = app.MapGroup("/api");
+            MiscEndpoints.Map(api, database);
+            FlowEndpoints.Map(api, database);
+            DeploymentEndpoints.Map(api, database);
+            WorkPoolEndpoints.Map(api, database);
+            FlowRunEndpoints.Map(api, database);
+            app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var bound = new Uri(address);
+            var apiUrl = new UriBuilder(bound) { Host = options.Host == "localhost" ? "localhost" : options.Host, Path = "/api" }.Uri;
+            logger.LogInformation("Flows server listening on {ApiUrl} ({Database})", apiUrl, database.Description);
+            return new FlowsServerHost(app, database, apiUrl);
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Authentication and the error contract in one place: every failure is JSON {"detail": ...}.
+    private static async Task HandleAsync(HttpContext context, RequestDelegate next, HashSet<string> keys, ILogger logger)
+    {
+        if (keys.Count > 0 && context.Request.Path != "/api/health")
+        {
+            var header = context.Request.Headers.Authorization.ToString();
+            if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !keys.Contains(header["Bearer ".Length..].Trim()))
+            {
+                await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized: send Authorization: Bearer <PREFECT_API_KEY>.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (ApiException ex)
+        {
+            await WriteErrorAsync(context, ex.Status, ex.Message).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await WriteErrorAsync(context, (HttpStatusCode)ex.StatusCode, ex.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            await WriteErrorAsync(context, HttpStatusCode.InternalServerError, "Internal server error.").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string detail)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["detail"] = detail })).ConfigureAwait(false);
+    }
+}

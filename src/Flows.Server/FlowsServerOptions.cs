@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace Flows.Server;
+
+/// <summary>How to run the server; bind from flags or <see cref="FromEnvironment"/>, then <see cref="Validate"/>.</summary>
+public sealed record FlowsServerOptions
+{
+    /// <summary>Address to bind; loopback by default.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (read the bound URL from the host).</summary>
+    public int Port { get; init; } = 4200;
+
+    /// <summary>Database URL (see <see cref="Storage.DatabaseUrl"/>); null → SQLite under <see cref="FlowsHome"/>.</summary>
+    public string? DatabaseUrl { get; init; }
+
+    /// <summary>Home folder for the default SQLite file; default <c>~/.flows</c>.</summary>
+    public string? FlowsHome { get; init; }
+
+    /// <summary>Accepted bearer keys; empty → no authentication.</summary>
+    public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>Allows binding a non-loopback address without keys.</summary>
+    public bool AllowUnauthenticated { get; init; }
+
+    /// <summary>Largest accepted request body (log batches included).</summary>
+    public long MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME and FLOWS_SERVER_API_KEYS (comma-separated).</summary>
+    public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        return new FlowsServerOptions
+        {
+            DatabaseUrl = NullIfEmpty(getVariable("FLOWS_DATABASE_URL")),
+            FlowsHome = NullIfEmpty(getVariable("FLOWS_HOME")),
+            ApiKeys = (getVariable("FLOWS_SERVER_API_KEYS") ?? string.Empty)
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+    }
+
+    /// <summary>The effective home folder.</summary>
+    public string ResolvedFlowsHome => FlowsHome
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".flows");
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line fix when the options are unusable.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"Port {Port} is out of range 0-65535.");
+        }
+
+        if (ApiKeys.Count == 0 && !AllowUnauthenticated && !IsLoopback(Host))
+        {
+            throw new ArgumentException(
+                $"Refusing to serve {Host} without API keys: set FLOWS_SERVER_API_KEYS, bind 127.0.0.1, or pass --allow-unauthenticated.");
+        }
+    }
+
+    private static bool IsLoopback(string host)
+        => host == "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    /// <inheritdoc />
+    public override string ToString() => $"FlowsServerOptions {{ Host = {Host}, Port = {Port}, ApiKeys = {ApiKeys.Count} }}";
+}
