@@ -57,6 +57,8 @@ public static class FlowsServer
             DeploymentEndpoints.Map(api, database);
             WorkPoolEndpoints.Map(api, database);
             FlowRunEndpoints.Map(api, database);
+            WorkerEndpoints.Map(api, database);
+            UpdateEndpoints.Map(api, database);
             app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

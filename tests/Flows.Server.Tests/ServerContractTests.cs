@@ -281,6 +281,40 @@ public abstract class ServerContractTests(ServerFixture fixture)
         Assert.True(doc.RootElement.TryGetProperty("detail", out var detail) && detail.ToString().Length > 0);
     }
 
+    [Fact]
+    public async Task Workers_heartbeat_and_list_online_queues_patch_and_delete()
+    {
+        var (_, pool, deployment) = await DeployAsync();
+        await Client.WorkPools.SendWorkerHeartbeatAsync(pool.Name, new WorkerHeartbeat { Name = "w1", HeartbeatIntervalSeconds = 30 });
+        await Client.WorkPools.SendWorkerHeartbeatAsync(pool.Name, new WorkerHeartbeat { Name = "w1" });
+        var worker = Assert.Single(await Client.WorkPools.ReadWorkersAsync(pool.Name));
+        Assert.Equal((WorkerStatus.Online, "w1"), (worker.Status, worker.Name));
+
+        var queue = await Client.WorkPools.CreateWorkQueueAsync(pool.Name, new WorkQueueCreate { Name = "high", Priority = 1 });
+        Assert.Equal(queue.Id, (await Client.WorkPools.ReadWorkQueueAsync(pool.Name, "high")).Id);
+        var run = await Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate { WorkQueueName = "high" });
+        Assert.Equal(queue.Id, run.WorkQueueId);
+        var onlyHigh = await Client.WorkPools.GetScheduledFlowRunsAsync(pool.Name, new GetScheduledFlowRunsRequest { WorkQueueNames = ["high"], ScheduledBefore = DateTimeOffset.UtcNow.AddSeconds(1) });
+        Assert.Equal(run.Id, Assert.Single(onlyHigh).FlowRun.Id);
+
+        await Client.FlowRuns.UpdateFlowRunLabelsAsync(run.Id, new Dictionary<string, JsonElement> { ["team"] = PrefectJson.ToElement("data") });
+        await Client.FlowRuns.UpdateFlowRunAsync(run.Id, new FlowRunUpdate { InfrastructurePid = "job/abc" });
+        var read = await Client.FlowRuns.ReadFlowRunAsync(run.Id);
+        Assert.Equal(("data", "job/abc"), (read.Labels!["team"].GetString(), read.InfrastructurePid));
+
+        await Client.Deployments.UpdateDeploymentAsync(deployment.Id, new DeploymentUpdate { Description = "patched", Paused = true });
+        var patched = await Client.Deployments.ReadDeploymentAsync(deployment.Id);
+        Assert.Equal(("patched", true, "default"), (patched.Description, patched.Paused, patched.Name));
+
+        await Client.WorkPools.UpdateWorkPoolAsync(pool.Name, new WorkPoolUpdate { IsPaused = true });
+        Assert.Equal(WorkPoolStatus.Paused, (await Client.WorkPools.ReadWorkPoolAsync(pool.Name)).Status);
+        Assert.Empty(await Client.WorkPools.GetScheduledFlowRunsAsync(pool.Name));
+
+        await Client.Deployments.DeleteDeploymentAsync(deployment.Id);
+        var gone = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.ReadDeploymentAsync(deployment.Id));
+        Assert.True(gone.IsNotFound);
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }
 
