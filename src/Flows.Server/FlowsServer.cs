@@ -47,6 +47,12 @@ public static class FlowsServer
                     kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
                 }
             });
+            if (options.SchedulerInterval > TimeSpan.Zero)
+            {
+                builder.Services.AddHostedService(sp => new Scheduling.SchedulerLoop(database, options.SchedulerInterval,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<Scheduling.SchedulerLoop>()));
+            }
+
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var keys = options.ApiKeys.ToHashSet(StringComparer.Ordinal);

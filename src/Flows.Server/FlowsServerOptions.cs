@@ -26,6 +26,9 @@ public sealed record FlowsServerOptions
     /// <summary>Largest accepted request body (log batches included).</summary>
     public long MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>How often schedules are turned into runs; zero turns the scheduler loop off.</summary>
+    public TimeSpan SchedulerInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME and FLOWS_SERVER_API_KEYS (comma-separated).</summary>
     public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
     {

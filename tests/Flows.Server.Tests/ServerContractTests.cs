@@ -315,6 +315,37 @@ public abstract class ServerContractTests(ServerFixture fixture)
         Assert.True(gone.IsNotFound);
     }
 
+    [Fact]
+    public async Task Schedules_create_future_runs_and_are_replaced_on_upsert()
+    {
+        var (flow, pool, _) = await DeployAsync();
+        var deployment = await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "nightly", FlowId = flow.Id, WorkPoolName = pool.Name,
+            Schedules = [new DeploymentScheduleCreate { Schedule = Schedule.FromCron("0 3 * * *", "Europe/Paris") }, new DeploymentScheduleCreate { Schedule = Schedule.FromInterval(TimeSpan.FromMinutes(10)) }],
+        });
+        Assert.Equal(2, deployment.Schedules.Count);
+        var scheduled = new FlowRunFilterRequest { FlowRuns = new FlowRunFilter { DeploymentId = new DeploymentIdFilter { Any = [deployment.Id] } }, Sort = "EXPECTED_START_TIME_ASC" };
+        var runs = await Client.FlowRuns.ReadFlowRunsAsync(scheduled);
+        Assert.True(runs.Count >= 3 + 6, $"expected 3 cron runs and an hour of 10-minute runs, got {runs.Count}");
+        Assert.All(runs, r => Assert.True(r.AutoScheduled && r.StateType == StateType.Scheduled && r.ExpectedStartTime > DateTimeOffset.UtcNow.AddSeconds(-1)));
+        Assert.Contains(runs, r => r.ExpectedStartTime!.Value.Minute == 0 && TimeZoneInfo.ConvertTime(r.ExpectedStartTime.Value, TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris")).Hour == 3);
+
+        await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "nightly", FlowId = flow.Id, WorkPoolName = pool.Name, Schedules = [] });
+        Assert.Empty(await Client.FlowRuns.ReadFlowRunsAsync(scheduled));
+
+        var rrule = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "rrule", FlowId = flow.Id, Schedules = [new DeploymentScheduleCreate { Schedule = new Schedule { Rrule = "FREQ=DAILY" } }],
+        }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, rrule.StatusCode);
+        var badCron = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "bad", FlowId = flow.Id, Schedules = [new DeploymentScheduleCreate { Schedule = Schedule.FromCron("61 * * * *") }],
+        }));
+        Assert.Contains("cron", badCron.Detail);
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }
 

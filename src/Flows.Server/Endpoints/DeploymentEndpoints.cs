@@ -70,6 +70,14 @@ internal static class DeploymentEndpoints
                 await c.ExecuteAsync(t, existing is null
                     ? "INSERT INTO deployments (id, flow_id, name, tags, work_pool_name, work_queue_name, created, updated, body) VALUES (@id, @f, @n, @tags, @wp, @wq, @c, @u, @b)"
                     : "UPDATE deployments SET tags = @tags, work_pool_name = @wp, work_queue_name = @wq, updated = @u, body = @b WHERE id = @id AND flow_id = @f AND name = @n AND created = @c", p);
+                if (existing is not null)
+                {
+                    // The schedules sent replace the stored ones ([] clears them): drop the future runs
+                    // the old schedules made; the scheduler recreates them from the new ones.
+                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, id);
+                }
+
+                await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, deployment, now);
                 return (deployment, existing is null);
             }, ct);
             return Body.Json(deployment, created ? 201 : 200);

@@ -74,11 +74,7 @@ internal static class FlowRunEndpoints
                     Labels = create.Labels ?? new Dictionary<string, JsonElement>(), ParentTaskRunId = create.ParentTaskRunId,
                     WorkPoolId = poolId, WorkPoolName = deployment.WorkPoolName, JobVariables = jobVariables,
                 };
-                run = ApplyState(run, proposed, now);
-                await c.ExecuteAsync(t, $"INSERT INTO flow_runs (id, {Columns}, created, body) VALUES (@id, @flow_id, @deployment_id, @work_pool_id, @work_queue_id, @work_queue_name, @name, @tags, @state_type, @state_name, @expected_start_time, @next_scheduled_start_time, @start_time, @end_time, @idempotency_key, @auto_scheduled, @created, @body)",
-                    [.. RowParameters(run), ("created", Rows.Time(now))]);
-                await InsertStateAsync(c, t, run);
-                return run;
+                return await InsertAsync(c, t, run, proposed, now);
             }, ct);
             return Body.Json(run, 201);
         });
@@ -153,6 +149,16 @@ internal static class FlowRunEndpoints
             }, ct);
             return Body.Json(result);
         });
+    }
+
+    /// <summary>Stores a new run in <paramref name="initial"/> state (also used by the scheduler).</summary>
+    internal static async Task<FlowRun> InsertAsync(DbConnection c, DbTransaction t, FlowRun run, StateCreate initial, DateTimeOffset now)
+    {
+        run = ApplyState(run, initial, now);
+        await c.ExecuteAsync(t, $"INSERT INTO flow_runs (id, {Columns}, created, body) VALUES (@id, @flow_id, @deployment_id, @work_pool_id, @work_queue_id, @work_queue_name, @name, @tags, @state_type, @state_name, @expected_start_time, @next_scheduled_start_time, @start_time, @end_time, @idempotency_key, @auto_scheduled, @created, @body)",
+            [.. RowParameters(run), ("created", Rows.Time(now))]);
+        await InsertStateAsync(c, t, run);
+        return run;
     }
 
     public static async Task<FlowRun> ReadAsync(Database db, Guid id, CancellationToken ct)

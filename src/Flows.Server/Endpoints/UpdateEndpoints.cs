@@ -38,6 +38,12 @@ internal static class UpdateEndpoints
                     throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
                 }
 
+                if (u.Schedules is not null || u.Paused is not null)
+                {
+                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
+                    await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
+                }
+
                 return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
                     ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
             }, ct);

@@ -1,0 +1,84 @@
+using System.Data.Common;
+using Flows.Api.Models;
+using Flows.Server.Endpoints;
+using Flows.Server.Orchestration;
+using Flows.Server.Storage;
+
+namespace Flows.Server.Scheduling;
+
+/// <summary>
+/// Turns deployment schedules into future Scheduled runs, as Prefect's scheduler service does: at least
+/// <see cref="MinRuns"/> runs and everything in the next hour, at most <see cref="MaxRuns"/> (or the
+/// schedule's max_scheduled_runs) within 100 days. Runs carry an idempotency key per (schedule, time),
+/// so running it twice never doubles a run.
+/// </summary>
+public static class Scheduler
+{
+    public const int MinRuns = 3;
+    public const int MaxRuns = 100;
+    private static readonly TimeSpan MinHorizon = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxHorizon = TimeSpan.FromDays(100);
+
+    /// <summary>Schedules every unpaused deployment with active schedules.</summary>
+    public static Task<int> RunOnceAsync(Database db, CancellationToken cancellationToken)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var count = 0;
+            var now = DateTimeOffset.UtcNow;
+            foreach (var deployment in await Rows.ManyAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments", []))
+            {
+                count += await ScheduleDeploymentAsync(c, t, deployment, now);
+            }
+
+            return count;
+        }, cancellationToken);
+
+    internal static async Task<int> ScheduleDeploymentAsync(DbConnection c, DbTransaction t, DeploymentResponse deployment, DateTimeOffset now)
+    {
+        if (deployment.Paused)
+        {
+            return 0;
+        }
+
+        var created = 0;
+        foreach (var schedule in deployment.Schedules.Where(s => s.Active))
+        {
+            var max = Math.Min(schedule.MaxScheduledRuns ?? MaxRuns, MaxRuns);
+            var times = ScheduleCalculator.Occurrences(schedule.Schedule, now, now + MaxHorizon, max)
+                .TakeWhile((time, i) => i < MinRuns || time <= now + MinHorizon);
+            foreach (var time in times)
+            {
+                var key = $"scheduled {deployment.Id} {schedule.Id} {Rows.Time(time)}";
+                if (await c.ScalarAsync<string>(t, "SELECT id FROM flow_runs WHERE flow_id = @f AND idempotency_key = @k", ("f", deployment.FlowId.ToString()), ("k", key)) is not null)
+                {
+                    continue;
+                }
+
+                var parameters = new Dictionary<string, System.Text.Json.JsonElement>(deployment.Parameters);
+                foreach (var (k, v) in schedule.Parameters)
+                {
+                    parameters[k] = v;
+                }
+
+                Guid? poolId = deployment.WorkPoolName is { } pool
+                    ? Guid.Parse((await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)))!)
+                    : null;
+                var run = new FlowRun
+                {
+                    Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = RunNames.Next(), FlowId = deployment.FlowId, DeploymentId = deployment.Id,
+                    DeploymentVersion = deployment.Version, WorkQueueId = deployment.WorkQueueId, WorkQueueName = deployment.WorkQueueName, Parameters = parameters,
+                    IdempotencyKey = key, Tags = deployment.Tags.Append("auto-scheduled").Distinct().ToList(), AutoScheduled = true,
+                    WorkPoolId = poolId, WorkPoolName = deployment.WorkPoolName, JobVariables = new Dictionary<string, System.Text.Json.JsonElement>(deployment.JobVariables),
+                    Labels = new Dictionary<string, System.Text.Json.JsonElement>(),
+                };
+                await FlowRunEndpoints.InsertAsync(c, t, run, new StateCreate { Type = StateType.Scheduled, StateDetails = new StateDetails { ScheduledTime = time } }, now);
+                created++;
+            }
+        }
+
+        return created;
+    }
+
+    internal static Task<int> DeleteAutoScheduledAsync(DbConnection c, DbTransaction t, Guid deploymentId)
+        => c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE deployment_id = @d AND auto_scheduled = 1 AND state_type = 'SCHEDULED'", ("d", deploymentId.ToString()));
+}
