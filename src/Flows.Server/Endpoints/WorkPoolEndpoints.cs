@@ -74,20 +74,33 @@ internal static class WorkPoolEndpoints
                 return Body.Json(new List<WorkerFlowRunResponse>());
             }
 
-            var where = new SqlWhere();
-            where.Add($"fr.work_pool_id = {where.Param(pool.Id.ToString())}");
-            where.Add("fr.state_type = 'SCHEDULED'");
-            where.Add("q.is_paused = 0");
-            where.Add($"fr.next_scheduled_start_time <= {where.Param(Rows.Time(body.ScheduledBefore ?? DateTimeOffset.UtcNow))}");
-            if (body.ScheduledAfter is { } after)
+            // One indexed range scan per queue, in priority order, instead of sorting the pool's whole
+            // backlog by (priority, time) on every poll.
+            var before = Rows.Time(body.ScheduledBefore ?? DateTimeOffset.UtcNow);
+            var after = body.ScheduledAfter is { } a ? Rows.Time(a) : null;
+            var names = body.WorkQueueNames is { Count: > 0 } n ? n.ToHashSet() : null;
+            var remaining = body.Limit is { } l and >= 0 ? l : int.MaxValue;
+            var runs = await db.ReadAsync(async c =>
             {
-                where.Add($"fr.next_scheduled_start_time >= {where.Param(Rows.Time(after))}");
-            }
+                var queues = await Rows.ManyAsync<WorkQueue>(c, null, "SELECT body FROM work_queues WHERE work_pool_id = @p AND is_paused = 0 ORDER BY priority, name",
+                    [("p", pool.Id.ToString())]);
+                var found = new List<FlowRun>();
+                foreach (var queue in queues.Where(q => names is null || names.Contains(q.Name)))
+                {
+                    if (found.Count >= remaining)
+                    {
+                        break;
+                    }
 
-            where.AddIn("q.name", body.WorkQueueNames);
-            var limit = body.Limit is { } l and >= 0 ? $" LIMIT {l}" : string.Empty;
-            var runs = await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
-                $"SELECT fr.body FROM flow_runs fr JOIN work_queues q ON q.id = fr.work_queue_id{where} ORDER BY q.priority, fr.next_scheduled_start_time{limit}", where.Parameters), ct);
+                    var take = remaining == int.MaxValue ? string.Empty : $" LIMIT {remaining - found.Count}";
+                    found.AddRange(await Rows.ManyAsync<FlowRun>(c, null,
+                        "SELECT body FROM flow_runs WHERE work_queue_id = @q AND state_type = 'SCHEDULED' AND next_scheduled_start_time <= @b"
+                        + (after is null ? string.Empty : " AND next_scheduled_start_time >= @a") + $" ORDER BY next_scheduled_start_time{take}",
+                        [("q", queue.Id.ToString()), ("b", before), ("a", after)]));
+                }
+
+                return found;
+            }, ct);
             return Body.Json(runs.Select(r => new WorkerFlowRunResponse { WorkPoolId = pool.Id, WorkQueueId = r.WorkQueueId!.Value, FlowRun = r }).ToList());
         });
     }

@@ -29,5 +29,10 @@ internal static class Migrations
             "CREATE INDEX ix_logs_timestamp ON logs (timestamp)",
             "CREATE TABLE variables (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
         ]),
+        new(2,
+        [
+            // get_scheduled_flow_runs scans each queue's due runs in time order.
+            "CREATE INDEX ix_flow_runs_queue_due ON flow_runs (work_queue_id, state_type, next_scheduled_start_time)",
+        ]),
     ];
 }
