@@ -346,6 +346,34 @@ public abstract class ServerContractTests(ServerFixture fixture)
         Assert.Contains("cron", badCron.Detail);
     }
 
+    [Fact]
+    public async Task Job_variables_are_validated_against_the_pools_variables_schema()
+    {
+        var (flow, pool, deployment) = await DeployAsync();
+        var badDeployment = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "bad-vars", FlowId = flow.Id, WorkPoolName = pool.Name,
+            JobVariables = new Dictionary<string, JsonElement> { ["backoff_limit"] = PrefectJson.ToElement("many") },
+        }));
+        Assert.Equal(HttpStatusCode.Conflict, badDeployment.StatusCode);
+        Assert.Contains("backoff_limit", badDeployment.Detail);
+        var badRun = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate
+        {
+            JobVariables = new Dictionary<string, JsonElement> { ["image_pull_policy"] = PrefectJson.ToElement("Sometimes") },
+        }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badRun.StatusCode);
+        Assert.Contains("image_pull_policy", badRun.Detail);
+    }
+
+    [Fact]
+    public async Task Oversized_log_batch_is_413_with_detail()
+    {
+        var logs = Enumerable.Range(0, 10_001).Select(i => new LogCreate { Name = "x", Level = 20, Message = "m", Timestamp = DateTimeOffset.UtcNow });
+        var ex = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Logs.CreateLogsAsync(logs));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, ex.StatusCode);
+        Assert.Contains("10000", ex.Detail);
+    }
+
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }
 

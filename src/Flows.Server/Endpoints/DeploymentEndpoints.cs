@@ -43,6 +43,7 @@ internal static class DeploymentEndpoints
                     }
 
                     queueId = Guid.Parse(queueIdText);
+                    WorkPools.JobVariableValidation.Validate(pool.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.Conflict, "creating deployment");
                 }
 
                 var existing = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE flow_id = @f AND name = @n",

@@ -50,6 +50,12 @@ internal static class FlowRunEndpoints
                         ?? throw ApiException.Conflict($"The deployment's work pool '{poolName}' no longer exists."));
                 }
 
+                if (create.JobVariables is { Count: > 0 } && deployment.WorkPoolName is { } validatePool)
+                {
+                    var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", validatePool));
+                    WorkPools.JobVariableValidation.Validate(pool?.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.UnprocessableEntity, "creating flow run");
+                }
+
                 var queueName = create.WorkQueueName ?? deployment.WorkQueueName;
                 var queueId = deployment.WorkQueueId;
                 if (create.WorkQueueName is { } asked && poolId is { } p)
