@@ -289,6 +289,7 @@ public abstract class ServerContractTests(ServerFixture fixture)
         await Client.WorkPools.SendWorkerHeartbeatAsync(pool.Name, new WorkerHeartbeat { Name = "w1" });
         var worker = Assert.Single(await Client.WorkPools.ReadWorkersAsync(pool.Name));
         Assert.Equal((WorkerStatus.Online, "w1"), (worker.Status, worker.Name));
+        Assert.Equal(WorkPoolStatus.Ready, (await Client.WorkPools.ReadWorkPoolAsync(pool.Name)).Status);
 
         var queue = await Client.WorkPools.CreateWorkQueueAsync(pool.Name, new WorkQueueCreate { Name = "high", Priority = 1 });
         Assert.Equal(queue.Id, (await Client.WorkPools.ReadWorkQueueAsync(pool.Name, "high")).Id);

@@ -51,7 +51,12 @@ internal static class WorkPoolEndpoints
         });
 
         api.MapGet("/work_pools/{name}", async (string name, CancellationToken ct) =>
-            Body.Json(WithStatus(await ReadAsync(db, name, ct))));
+        {
+            var pool = await ReadAsync(db, name, ct);
+            var workers = await db.ReadAsync(c => Rows.ManyAsync<Worker>(c, null, "SELECT body FROM workers WHERE work_pool_id = @p", [("p", pool.Id.ToString())]), ct);
+            var online = workers.Any(w => WorkerEndpoints.IsOnline(w, DateTimeOffset.UtcNow));
+            return Body.Json(pool with { Status = pool.IsPaused ? WorkPoolStatus.Paused : online ? WorkPoolStatus.Ready : WorkPoolStatus.NotReady });
+        });
 
         api.MapPost("/work_pools/filter", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -109,7 +114,7 @@ internal static class WorkPoolEndpoints
         => await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", name)), ct)
            ?? throw ApiException.NotFound($"Work pool '{name}'");
 
-    // Worker heartbeats are not stored yet, so an unpaused pool reports NOT_READY.
+    // In listings an unpaused pool reports NOT_READY; GET /work_pools/{name} derives READY from online workers.
     private static WorkPool WithStatus(WorkPool pool) => pool with { Status = pool.IsPaused ? WorkPoolStatus.Paused : WorkPoolStatus.NotReady };
 
     private sealed class WorkPoolCreateBody
