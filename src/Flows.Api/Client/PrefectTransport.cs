@@ -94,8 +94,11 @@ internal sealed class PrefectTransport
             }
 
             var delay = RetryDelay(attempt, response);
-            _logger.LogDebug("{Method} {Path} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms",
-                method, path, attempt, failure?.Message ?? ((int)response!.StatusCode).ToString(CultureInfo.InvariantCulture), (int)delay.TotalMilliseconds);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("{Method} {Path} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms",
+                    method, path, attempt, failure?.Message ?? ((int)response!.StatusCode).ToString(CultureInfo.InvariantCulture), (int)delay.TotalMilliseconds);
+            }
             response?.Dispose();
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
