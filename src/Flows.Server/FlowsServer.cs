@@ -70,7 +70,10 @@ public static class FlowsServer
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var bound = new Uri(address);
             var apiUrl = new UriBuilder(bound) { Host = options.Host == "localhost" ? "localhost" : options.Host, Path = "/api" }.Uri;
-            logger.LogInformation("Flows server listening on {ApiUrl} ({Database})", apiUrl, database.Description);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("Flows server listening on {ApiUrl} ({Database})", apiUrl, database.Description);
+            }
             return new FlowsServerHost(app, database, apiUrl);
         }
         catch
