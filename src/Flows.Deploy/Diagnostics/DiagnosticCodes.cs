@@ -4,6 +4,7 @@ namespace Flows.Deploy.Diagnostics;
 /// FLOWS1000–1999: deployment file and plan errors. FLOWS3000–3999 belong to the CLI.</summary>
 public static class DiagnosticCodes
 {
+    public const string YamlInvalid = "FLOWS1001"; // also YamlDocumentLoader.ParseErrorCode
     public const string TemplateMissingEnv = "FLOWS1101";
     public const string TemplateMissingOutput = "FLOWS1102";
     public const string TemplateAmbiguousKey = "FLOWS1103";
