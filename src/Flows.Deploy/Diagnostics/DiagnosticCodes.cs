@@ -5,6 +5,7 @@ namespace Flows.Deploy.Diagnostics;
 public static class DiagnosticCodes
 {
     public const string YamlInvalid = "FLOWS1001"; // also YamlDocumentLoader.ParseErrorCode
+    public const string SchemaViolation = "FLOWS1002";
     public const string TemplateMissingEnv = "FLOWS1101";
     public const string TemplateMissingOutput = "FLOWS1102";
     public const string TemplateAmbiguousKey = "FLOWS1103";
