@@ -12,9 +12,13 @@ public sealed record DeployDiagnostic(string Code, bool IsError, string Message,
     }
 }
 
-/// <summary>Thrown when input is bad; carries every diagnostic found, not just the first.</summary>
-public sealed class DeployException(IReadOnlyList<DeployDiagnostic> diagnostics)
+/// <summary>Thrown when input is bad (or, with <paramref name="badInput"/> false, when a step fails); carries every
+/// diagnostic found, not just the first. The CLI maps bad input to exit code 2 and everything else to 1.</summary>
+public sealed class DeployException(IReadOnlyList<DeployDiagnostic> diagnostics, bool badInput = true)
     : Exception(string.Join(Environment.NewLine, diagnostics))
 {
     public IReadOnlyList<DeployDiagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>True when the user's input is at fault (fixable by editing a file or a flag).</summary>
+    public bool BadInput { get; } = badInput;
 }

@@ -16,10 +16,12 @@ public sealed class TemplateException(string code, string message, string fix) :
 /// Renders <c>{{ $ENV }}</c>, <c>{{ step-id.key }}</c> and bare <c>{{ key }}</c> placeholders in prefect.yaml values,
 /// in this project's semantics (reference/prefect/README.md): strict, JSON text when embedded, single pass.
 /// <c>ctx.*</c> and <c>prefect.variables.*</c> are left for the worker so secrets are never stored resolved.
+/// References to <paramref name="deferredSteps"/> (pull steps, which run later on the worker) are left verbatim too.
 /// </summary>
 public sealed partial class TemplateEngine(
     IReadOnlyDictionary<string, JsonObject> stepOutputs,
-    Func<string, string?> environment)
+    Func<string, string?> environment,
+    IReadOnlySet<string>? deferredSteps = null)
 {
     // Anything between braces; whether it is a placeholder is decided by Expression, so "{{ not valid }}" stays text.
     [GeneratedRegex(@"\{\{(?<inner>[^{}]*)\}\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
@@ -105,6 +107,11 @@ public sealed partial class TemplateEngine(
         }
 
         var segments = Segments(reference);
+        if (deferredSteps is not null && segments.Count > 1 && segments[0] is string first && deferredSteps.Contains(first) && !stepOutputs.ContainsKey(first))
+        {
+            return false;
+        }
+
         if (!TryLookup(segments, reference, out value))
         {
             value = fallback is not null ? JsonValue.Create(fallback)
