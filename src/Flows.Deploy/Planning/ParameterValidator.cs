@@ -97,6 +97,38 @@ public sealed class ParameterValidator
         _ => null,
     };
 
+    /// <summary>pydantic's <c>position</c> is not a JSON Schema keyword, and 2020-12 refuses unknown keywords. Only schema
+    /// positions are visited, so a parameter that happens to be named "position" survives.</summary>
+    private static void StripNonStandardKeywords(JsonNode? node)
+    {
+        if (node is not JsonObject schema)
+        {
+            return;
+        }
+
+        schema.Remove("position");
+        foreach (var map in new[] { "properties", "$defs", "patternProperties" })
+        {
+            foreach (var (_, sub) in schema[map] as JsonObject ?? [])
+            {
+                StripNonStandardKeywords(sub);
+            }
+        }
+
+        foreach (var list in new[] { "anyOf", "allOf", "oneOf", "prefixItems" })
+        {
+            foreach (var sub in schema[list] as JsonArray ?? [])
+            {
+                StripNonStandardKeywords(sub);
+            }
+        }
+
+        foreach (var single in new[] { "items", "additionalProperties", "not" })
+        {
+            StripNonStandardKeywords(schema[single]);
+        }
+    }
+
     private static JsonSchema? Compile(JsonObject parameterSchema)
     {
         // pydantic-style refs point at "#/definitions/X"; JSON Schema 2020-12 resolves "$defs", so move them there.
@@ -110,6 +142,7 @@ public sealed class ParameterValidator
 
         // Required and unknown names are reported above, with better messages.
         schema.Remove("required");
+        StripNonStandardKeywords(schema);
         schema.Remove("$id");
         try
         {
