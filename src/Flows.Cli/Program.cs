@@ -1,1 +1,3 @@
-return 0;
+using Flows.Cli;
+
+return await CliApp.InvokeAsync(args, CliConsole.System);

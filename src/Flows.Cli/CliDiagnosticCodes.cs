@@ -1,0 +1,11 @@
+namespace Flows.Cli;
+
+/// <summary>Codes the command layer itself reports (FLOWS3000–3999); the engine's are in Flows.Deploy's DiagnosticCodes.</summary>
+public static class CliDiagnosticCodes
+{
+    public const string CommandLineInvalid = "FLOWS3001";
+    public const string KeyValueInvalid = "FLOWS3002";
+    public const string ImagesNotImplemented = "FLOWS3003";
+    public const string NoServer = "FLOWS3004";
+    public const string ServerError = "FLOWS3005";
+}

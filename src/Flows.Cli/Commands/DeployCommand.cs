@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flows.Api.Client;
+using Flows.Cli.Output;
+using Flows.Deploy.Diagnostics;
+using Flows.Deploy.Planning;
+using Flows.Deploy.Registration;
+
+namespace Flows.Cli.Commands;
+
+/// <summary><c>flows-deploy deploy</c>: select, plan (validating everything), print; register unless <c>--dry-run</c>.</summary>
+internal sealed class DeployCommand : Command
+{
+    private static readonly Option<bool> All = new("--all") { Description = "Deploy every deployment in the file." };
+    private static readonly Option<string[]> Names = new("--name", "-n") { Description = "Deployment to deploy, as flow/deployment or deployment; '*' matches any run of characters. Repeatable.", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> Param = new("--param") { Description = "Parameter override k=v (v parsed as JSON, else taken as text). Repeatable." };
+    private static readonly Option<string?> Params = new("--params") { Description = "Parameter overrides as one JSON object; --param values win over it." };
+    private static readonly Option<string[]> JobVariable = new("--job-variable") { Description = "Job variable k=v (v parsed as JSON, else text), deep-merged into work_pool.job_variables. Repeatable." };
+    private static readonly Option<string[]> Tag = new("--tag") { Description = "Tag replacing the file's tags. Repeatable." };
+    private static readonly Option<string?> Cron = new("--cron") { Description = "Cron schedule replacing the file's schedules." };
+    private static readonly Option<double?> Interval = new("--interval") { Description = "Interval schedule in seconds replacing the file's schedules." };
+    private static readonly Option<string?> Timezone = new("--timezone") { Description = "IANA time zone for --cron/--interval." };
+    private static readonly Option<string?> Pool = new("--pool") { Description = "Work pool replacing work_pool.name." };
+    private static readonly Option<string?> PrefectFile = new("--prefect-file") { Description = "Deployment file (default: prefect.yaml beside the project, else the csproj's <FlowDeployment> items)." };
+    private static readonly Option<string> ProjectPath = new("--project") { Description = "Project file or directory.", DefaultValueFactory = _ => "." };
+    private static readonly Option<string?> ManifestAssembly = new("--manifest-assembly") { Description = "Compiled assembly (or manifest .json) to read flows from (default: newest obj/<Configuration>/<tfm>/<AssemblyName>.dll)." };
+    private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan; build, push and register nothing (build steps that compute values, such as the git SHA, still run)." };
+    private static readonly Option<string> OutputFormat = new("--output", "-o") { Description = "Plan format.", DefaultValueFactory = _ => "text" };
+
+    private readonly CliConsole _console;
+
+    public DeployCommand(CliConsole console) : base("deploy", "Deploy flows from prefect.yaml or the csproj (validates every deployment before doing anything).")
+    {
+        _console = console;
+        OutputFormat.AcceptOnlyFromAmong("text", "json");
+        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat })
+        {
+            Options.Add(option);
+        }
+
+        SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        // validate → plan → print → register, as ko's build.go reads.
+        var errors = new List<DeployDiagnostic>();
+        var request = new DeployRequest
+        {
+            Project = parse.GetValue(ProjectPath)!,
+            PrefectFile = parse.GetValue(PrefectFile),
+            ManifestAssembly = parse.GetValue(ManifestAssembly),
+            All = parse.GetValue(All),
+            Patterns = parse.GetValue(Names) ?? [],
+            Parameters = Overrides("--param", parse.GetValue(Param), ParseObject("--params", parse.GetValue(Params), errors), errors),
+            JobVariables = Overrides("--job-variable", parse.GetValue(JobVariable), null, errors),
+            Tags = parse.GetValue(Tag) is { Length: > 0 } tags ? tags : null,
+            Cron = parse.GetValue(Cron),
+            Interval = parse.GetValue(Interval),
+            Timezone = parse.GetValue(Timezone),
+            Pool = parse.GetValue(Pool),
+            DryRun = parse.GetValue(DryRun),
+        };
+        errors.AddRange(request.Validate());
+        if (errors.Count > 0)
+        {
+            _console.Report(errors);
+            return ExitCodes.BadInput;
+        }
+
+        using var client = PrefectClientOptions.FromEnvironment() is { } options ? new PrefectClient(options) : null;
+        DeploymentPlan plan;
+        try
+        {
+            plan = await new DeploymentPlanner(workPools: client is null ? null : new PrefectWorkPoolLookup(client)).PlanAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeployException ex)
+        {
+            _console.Report(ex.Diagnostics);
+            return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+        }
+
+        _console.Report(plan.Warnings);
+        if (parse.GetValue(OutputFormat) == "json")
+        {
+            _console.Out.WriteLine(PlanJson.Write(plan));
+        }
+        else
+        {
+            PlanTable.Write(plan, request.DryRun, _console.Out);
+        }
+
+        return request.DryRun ? ExitCodes.Ok : await RegisterAsync(plan, client, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> RegisterAsync(DeploymentPlan plan, PrefectClient? client, CancellationToken cancellationToken)
+    {
+        if (plan.Images.Count > 0)
+        {
+            // Registering deployments whose image was never built would leave runs that cannot start.
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ImagesNotImplemented, true,
+                $"building and pushing images is not implemented yet ({string.Join(", ", plan.Images.Select(i => i.Reference))}); nothing was built or registered",
+                "Use --dry-run to see the plan, or drop the image steps and set work_pool.job_variables.image to an existing image")]);
+            return ExitCodes.Failure;
+        }
+
+        if (client is null)
+        {
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.NoServer, true, "no server to register with: PREFECT_API_URL is not set",
+                "Set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) and PREFECT_API_KEY if the server needs one")]);
+            return ExitCodes.Failure;
+        }
+
+        try
+        {
+            var ids = await new PrefectDeploymentRegistrar(client).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                _console.Out.WriteLine($"Registered {plan.Deployments[i].FullName} ({ids[i]})");
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is PrefectApiException or HttpRequestException)
+        {
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, $"registering failed: {ex.Message.TrimEnd('.')}", "Check the server and run the deploy again (registration is an upsert)")]);
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary><c>k=v</c> pairs over an optional base object; the value is JSON when it parses, else text (so
+    /// <c>--param name=Arthur</c> and <c>--param count=3</c> both do what they look like).</summary>
+    private static JsonObject? Overrides(string flag, string[]? pairs, JsonObject? start, List<DeployDiagnostic> errors)
+    {
+        if ((pairs is null || pairs.Length == 0) && start is null)
+        {
+            return null;
+        }
+
+        var result = start ?? [];
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                errors.Add(new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"{flag} '{pair}' is not of the form key=value", $"Write {flag} name=value."));
+                continue;
+            }
+
+            var key = pair[..eq];
+            var text = pair[(eq + 1)..];
+            result[key] = flag == "--job-variable" ? JsonMerge.Merge(new JsonObject { [key] = result[key]?.DeepClone() }, new JsonObject { [key] = ParseValue(text) })[key]?.DeepClone() : ParseValue(text);
+        }
+
+        return result;
+    }
+
+    private static JsonNode? ParseValue(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+
+    private static JsonObject? ParseObject(string flag, string? text, List<DeployDiagnostic> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject obj)
+            {
+                return obj;
+            }
+        }
+        catch (JsonException)
+        {
+            // reported below
+        }
+
+        errors.Add(new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"{flag} is not a JSON object", $"Write {flag} '{{\"name\": \"Arthur\"}}'."));
+        return null;
+    }
+}
