@@ -1,4 +1,6 @@
 using System.Reflection;
+using Flows.Api.Client;
+using Flows.Deployed;
 
 namespace Flows;
 
@@ -18,6 +20,11 @@ public static class FlowsApp
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        if (args.Length == 0 && Environment.GetEnvironmentVariable(DeployedRunner.FlowRunIdVariable) is { Length: > 0 } flowRunId)
+        {
+            return await RunDeployedAsync(flowRunId, output, error, cancellationToken).ConfigureAwait(false);
+        }
+
         var flows = FlowCatalog.All;
         if (args is ["--help" or "-h" or "-?"])
         {
@@ -61,6 +68,25 @@ public static class FlowsApp
         }
 
         return run.State.Type == StateType.Completed ? FlowsExitCodes.Success : FlowsExitCodes.RunFailed;
+    }
+
+    private static async Task<int> RunDeployedAsync(string flowRunId, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(flowRunId, out var id))
+        {
+            await error.WriteLineAsync($"error FLOWS2207: {DeployedRunner.FlowRunIdVariable} is not a flow run id: '{flowRunId}'.").ConfigureAwait(false);
+            return FlowsExitCodes.BadInput;
+        }
+
+        var options = PrefectClientOptions.FromEnvironment();
+        if (options is null)
+        {
+            await error.WriteLineAsync($"error FLOWS2208: {DeployedRunner.FlowRunIdVariable} is set but {PrefectClientOptions.ApiUrlVariable} is not; the runner needs the API to read flow run {id}.").ConfigureAwait(false);
+            return FlowsExitCodes.BadInput;
+        }
+
+        using var client = new PrefectClient(options);
+        return await DeployedRunner.RunAsync(id, client, output, error, Environment.GetEnvironmentVariable(DeployedRunner.SigtermBehaviorVariable), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The usage text, listing this app's flows and their parameters.</summary>

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Flows.Api.Client;
+using Flows.Api.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Flows.Deployed;
+
+/// <summary>
+/// Ships a deployed run's log records to <c>POST /logs/</c> in batches bounded by count, bytes and time, so a
+/// chatty flow makes few requests and a quiet one still shows its lines within a couple of seconds.
+/// <see cref="DisposeAsync"/> flushes whatever is left, which the runner does on every way out.
+/// </summary>
+internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
+{
+    /// <summary>Prefect's logger name for flow run logs (the UI groups by it).</summary>
+    public const string LoggerName = "prefect.flow_runs";
+
+    private readonly PrefectClient _client;
+    private readonly Guid _flowRunId;
+    private readonly TextWriter _error;
+    private readonly ConcurrentQueue<LogCreate> _queue = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private bool _reportedFailure;
+
+    public ApiLogShipper(PrefectClient client, Guid flowRunId, TextWriter error, int maxBatchCount = 200, int maxBatchBytes = 1_000_000, TimeSpan? interval = null)
+    {
+        _client = client;
+        _flowRunId = flowRunId;
+        _error = error;
+        MaxBatchCount = maxBatchCount;
+        MaxBatchBytes = maxBatchBytes;
+        Interval = interval ?? TimeSpan.FromSeconds(2);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public int MaxBatchCount { get; }
+
+    public int MaxBatchBytes { get; }
+
+    public TimeSpan Interval { get; }
+
+    /// <summary>Batches sent so far (for tests and the bench).</summary>
+    public int BatchesSent { get; private set; }
+
+    public void Write(FlowLogRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var message = record.Exception is null ? record.Message : record.Message + Environment.NewLine + record.Exception;
+
+        // Child runs started inside a deployed run are local to this process; their lines belong to the API run.
+        _queue.Enqueue(new LogCreate
+        {
+            Name = LoggerName,
+            Level = Level(record.Level),
+            Message = message,
+            Timestamp = record.Timestamp,
+            FlowRunId = _flowRunId,
+        });
+        if (_queue.Count >= MaxBatchCount)
+        {
+            _signal.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _signal.WaitAsync(Interval, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await FlushAsync(_stop.Token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (!_queue.IsEmpty)
+        {
+            var batch = new List<LogCreate>();
+            var bytes = 0;
+            while (batch.Count < MaxBatchCount && _queue.TryPeek(out var next))
+            {
+                var size = Encoding.UTF8.GetByteCount(next.Message) + 128;
+                if (batch.Count > 0 && bytes + size > MaxBatchBytes)
+                {
+                    break;
+                }
+
+                _queue.TryDequeue(out _);
+                batch.Add(next);
+                bytes += size;
+            }
+
+            try
+            {
+                await _client.Logs.CreateLogsAsync(batch, cancellationToken).ConfigureAwait(false);
+                BatchesSent++;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: put nothing back; the final flush (uncancelled) sends what is still queued.
+                foreach (var record in batch)
+                {
+                    _queue.Enqueue(record);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is PrefectApiException or HttpRequestException or TaskCanceledException)
+            {
+                // Logs must never fail the run; say once that they could not be shipped.
+                if (!_reportedFailure)
+                {
+                    _reportedFailure = true;
+                    await _error.WriteLineAsync($"warning FLOWS2101: could not send {batch.Count} log line(s) to the API: {e.Message}").ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static int Level(LogLevel level) => level switch
+    {
+        LogLevel.Trace or LogLevel.Debug => LogLevels.Debug,
+        LogLevel.Information => LogLevels.Info,
+        LogLevel.Warning => LogLevels.Warning,
+        LogLevel.Error => LogLevels.Error,
+        _ => LogLevels.Critical,
+    };
+}
