@@ -66,7 +66,7 @@ public static class ProjectLocator
             yaml = YamlDocumentLoader.Load(Relative(yamlPath), File.ReadAllText(yamlPath));
         }
 
-        var yamlHasDeployments = yaml?.Root?["deployments"] is System.Text.Json.Nodes.JsonArray { Count: > 0 };
+        var yamlHasDeployments = yaml?.Root is System.Text.Json.Nodes.JsonObject top && top["deployments"] is System.Text.Json.Nodes.JsonArray { Count: > 0 };
         if (yamlHasDeployments && csproj is not null)
         {
             throw new DeployException([new DeployDiagnostic(DiagnosticCodes.BothSources, true,
