@@ -27,6 +27,12 @@ public static class PrefectYamlSchema
         }
 
         using var json = JsonDocument.Parse(document.Root.ToJsonString());
+        // The flag form stops at the first failure and collects nothing: the common valid case pays only for that.
+        if (Schema.Value.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.Flag }).IsValid)
+        {
+            return [];
+        }
+
         var results = Schema.Value.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (results.IsValid)
         {

@@ -73,12 +73,21 @@ public static class YamlDocumentLoader
 
     private sealed class State(string file)
     {
-        private readonly Dictionary<string, (JsonNode? Node, string Pointer)> _anchors = [];
+        // Each anchor keeps the positions recorded inside it (relative pointer → position), so an alias copies only
+        // its own entries: linear overall, where scanning every position per alias was quadratic.
+        private readonly Dictionary<string, (JsonNode? Node, List<(string Suffix, (int Line, int Column) Position)> Inner)> _anchors = [];
+        private readonly List<(string Pointer, (int Line, int Column) Position)> _recorded = [];
         private int _nodes;
 
         public Dictionary<string, (int Line, int Column)> Positions { get; } = [];
 
         public Mark LastMark { get; private set; } = Mark.Empty;
+
+        private void Record(string pointer, (int Line, int Column) position)
+        {
+            Positions[pointer] = position;
+            _recorded.Add((pointer, position));
+        }
 
         public JsonNode? Read(IParser parser, string pointer, int depth)
         {
@@ -94,7 +103,8 @@ public static class YamlDocumentLoader
 
             var start = parser.Current?.Start ?? LastMark;
             LastMark = start;
-            Positions[pointer] = ((int)start.Line, (int)start.Column);
+            Record(pointer, ((int)start.Line, (int)start.Column));
+            var firstRecorded = _recorded.Count;
             if (parser.TryConsume<AnchorAlias>(out var alias))
             {
                 if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
@@ -103,9 +113,9 @@ public static class YamlDocumentLoader
                 }
 
                 // Inner values keep the anchor's positions: that is where the user fixes them.
-                foreach (var (p, pos) in Positions.Where(p => p.Key.StartsWith(anchored.Pointer + "/", StringComparison.Ordinal)).ToList())
+                foreach (var (suffix, pos) in anchored.Inner)
                 {
-                    Positions[pointer + p[anchored.Pointer.Length..]] = pos;
+                    Record(pointer + suffix, pos);
                 }
 
                 _nodes += Count(anchored.Node);
@@ -139,7 +149,13 @@ public static class YamlDocumentLoader
 
             if (!anchor.IsEmpty)
             {
-                _anchors[anchor.Value] = (node, pointer);
+                var inner = new List<(string, (int, int))>(_recorded.Count - firstRecorded);
+                for (var i = firstRecorded; i < _recorded.Count; i++)
+                {
+                    inner.Add((_recorded[i].Pointer[pointer.Length..], _recorded[i].Position));
+                }
+
+                _anchors[anchor.Value] = (node, inner);
             }
 
             return node;

@@ -55,6 +55,11 @@ public sealed class ParameterValidator
 
         var known = new JsonObject(parameters.Where(p => properties.ContainsKey(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         using var json = JsonDocument.Parse(known.ToJsonString());
+        if (compiled.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.Flag }).IsValid)
+        {
+            return problems;
+        }
+
         var result = compiled.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid)
         {

@@ -20,5 +20,8 @@ public static class PlanJson
         ["warnings"] = new JsonArray(plan.Warnings.Select(w => (JsonNode)w.ToString()).ToArray()),
     };
 
-    public static string Write(DeploymentPlan plan) => ToJson(plan).ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    // Relaxed escaping: the plan is read by people and jq, not embedded in HTML ("'" stays "'", not "\u0027").
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Write(DeploymentPlan plan) => ToJson(plan).ToJsonString(Indented);
 }

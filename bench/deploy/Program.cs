@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Flows.Deploy.Planning;
+
+// Plans the seed's prefect.yaml shape (git SHA via run_shell_script, planned image, anchors) with 1 and with N
+// deployments in one file, end to end as `flows-deploy deploy --all --dry-run` does (load, schema, steps, templates,
+// parameter checks, bodies). Each size is warmed up, then the median of several runs is reported.
+var large = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
+var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
+// Under the build output, i.e. inside the repository: the shell step runs `git rev-parse`, as in a real project.
+var root = Path.Combine(AppContext.BaseDirectory, "work");
+Directory.CreateDirectory(root);
+var manifest = Path.Combine(root, "manifest.json");
+File.WriteAllText(manifest, """
+    {"schema_version":1,"assembly":"hello","flows":[{"name":"hello","method":"Hello.HelloFlows.Hello","source_file":"HelloFlows.cs","line":7,
+     "description":null,"is_async":false,"parameter_openapi_schema":{"title":"Parameters","type":"object",
+     "properties":{"name":{"title":"name","position":0,"type":"string","default":"Marvin"}},"required":[],"definitions":{}}}]}
+    """);
+
+string Project(int count)
+{
+    var dir = Path.Combine(root, count.ToString(CultureInfo.InvariantCulture));
+    Directory.CreateDirectory(dir);
+    var yaml = new StringBuilder("""
+        build:
+        - prefect.deployments.steps.run_shell_script:
+            id: get-commit-hash
+            script: git rev-parse --short HEAD
+        - prefect_docker.deployments.steps.build_docker_image:
+            id: build-image
+            image_name: "{{ $PREFECT_IMAGE_NAME ?? registry.example/flows }}"
+            tag: "{{ get-commit-hash.stdout }}"
+            dockerfile: auto
+            platform: linux/amd64
+        push:
+        - prefect_docker.deployments.steps.push_docker_image:
+            image_name: "{{ build-image.image_name }}"
+            tag: "{{ build-image.tag }}"
+        pull:
+        - prefect.deployments.steps.set_working_directory:
+            directory: /opt/prefect/flows
+        definitions:
+          tags: &common_tags ["eks", "{{ get-commit-hash.stdout }}"]
+          work_pool: &common_work_pool
+            name: kubernetes
+            job_variables:
+              image: "{{ build-image.image }}"
+        deployments:
+
+        """);
+    for (var i = 0; i < count; i++)
+    {
+        yaml.Append(CultureInfo.InvariantCulture, $"- name: d{i}\n  tags: *common_tags\n  entrypoint: HelloFlows.cs:hello\n  parameters:\n    name: n{i}\n  work_pool: *common_work_pool\n");
+    }
+
+    File.WriteAllText(Path.Combine(dir, "prefect.yaml"), yaml.ToString());
+    return dir;
+}
+
+async Task<double> Median(string dir, int expected)
+{
+    var request = new DeployRequest { Project = dir, ManifestAssembly = manifest, All = true, DryRun = true };
+    var times = new List<double>();
+    for (var r = 0; r < runs + 2; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        var plan = await new DeploymentPlanner().PlanAsync(request);
+        watch.Stop();
+        if (plan.Deployments.Count != expected)
+        {
+            throw new InvalidOperationException($"planned {plan.Deployments.Count}, expected {expected}");
+        }
+
+        if (r >= 2)
+        {
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    times.Sort();
+    return times[times.Count / 2];
+}
+
+var one = Project(1);
+var many = Project(large);
+// Warm both sizes before measuring either, so neither pays the JIT.
+await Median(one, 1);
+var tOne = await Median(one, 1);
+var tMany = await Median(many, large);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan 1 deployment:    {tOne,8:F1} ms (median of {runs})"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan {large} deployments: {tMany,8:F1} ms (median of {runs})"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {large}/1: {tMany / tOne:F2}x (target < 5x)"));
+Directory.Delete(root, recursive: true);
+return tMany / tOne < 5 ? 0 : 1;
