@@ -1,0 +1,23 @@
+namespace Flows.Deploy.Publishing;
+
+/// <summary>Codes for the publish path (image tag, registry, push, emitted files, registration after a push):
+/// FLOWS3500–3599. FLOWS3000–3099 are the CLI's own (Flows.Cli.CliDiagnosticCodes); a test keeps all codes unique.</summary>
+public static class PublishDiagnosticCodes
+{
+    public const string NoCommit = "FLOWS3501";
+    public const string DirtyTree = "FLOWS3502";
+    public const string DirtyTreeRefused = "FLOWS3503";
+    public const string NoImageName = "FLOWS3504";
+    public const string ImageNameInvalid = "FLOWS3505";
+    public const string SeveralImages = "FLOWS3506";
+    public const string TagInvalid = "FLOWS3507";
+    public const string RegistryUnreachable = "FLOWS3510";
+    public const string RegistryAuthFailed = "FLOWS3511";
+    public const string RegistryError = "FLOWS3512";
+    public const string ArchiveInvalid = "FLOWS3513";
+    public const string DigestMismatch = "FLOWS3514";
+    public const string NoServer = "FLOWS3520";
+    public const string RegistrationFailed = "FLOWS3521";
+    public const string MSBuildTooOld = "FLOWS3530";
+    public const string NotAnExe = "FLOWS3531";
+}

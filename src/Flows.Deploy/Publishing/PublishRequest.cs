@@ -1,0 +1,41 @@
+namespace Flows.Deploy.Publishing;
+
+/// <summary>
+/// What a publish needs, bound from MSBuild properties (Flows.Build) or flags (flows-deploy): one project, one image.
+/// </summary>
+public sealed record PublishRequest
+{
+    /// <summary>The .csproj.</summary>
+    public required string ProjectFile { get; init; }
+
+    /// <summary>The compiled assembly carrying the flow manifest.</summary>
+    public required string ManifestAssembly { get; init; }
+
+    /// <summary>Where image.json and deployments.json go (<c>obj/&lt;Configuration&gt;/flows</c>).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>An explicit prefect.yaml (default: beside the project, else the csproj's deployments).</summary>
+    public string? PrefectFile { get; init; }
+
+    /// <summary><c>$(SourceRevisionId)</c>: the full commit SHA, or empty outside a repository.</summary>
+    public string? SourceRevisionId { get; init; }
+
+    public bool RequireCleanTree { get; init; }
+
+    /// <summary>Destination overrides (<c>FlowsContainerRegistry</c>/<c>FlowsContainerRepository</c>); both or neither.</summary>
+    public string? Registry { get; init; }
+
+    public string? Repository { get; init; }
+
+    /// <summary>Tags pushed besides the commit tag (e.g. <c>latest</c>).</summary>
+    public IReadOnlyList<string> ExtraTags { get; init; } = [];
+
+    /// <summary>Environment for templates, credentials and <c>PREFECT_API_URL</c>.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+}
+
+/// <summary>Phase one's answer: where the image goes, its tags, and whether the registry already has it.</summary>
+public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest);
+
+/// <summary>Phase two's answer.</summary>
+public sealed record PublishOutcome(string ImageReference, string Digest, PushResult Push, IReadOnlyList<Guid> DeploymentIds, string ImageJsonPath, string DeploymentsJsonPath);

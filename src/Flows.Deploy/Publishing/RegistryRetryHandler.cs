@@ -1,0 +1,60 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Flows.Deploy.Publishing;
+
+/// <summary>
+/// Retries registry calls answered 429 or 5xx, or failing at the socket, with exponential backoff (honouring
+/// <c>Retry-After</c>, capped). The SDK's own push retries only socket errors; registries (ECR, Docker Hub, an overloaded
+/// mirror) answer 429/503 under load, and every call a push makes is safe to repeat: HEADs, a monolithic blob PUT of
+/// content-addressed bytes, and a manifest PUT of the same bytes.
+/// </summary>
+public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, TimeSpan? baseDelay = null) : DelegatingHandler
+{
+    private readonly TimeSpan _baseDelay = baseDelay ?? TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many calls were retried (for reports and tests).</summary>
+    public int Retries { get; private set; }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            HttpResponseMessage? response = null;
+            string why;
+            try
+            {
+                response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                if (!IsTransient(response.StatusCode) || attempt >= maxAttempts)
+                {
+                    return response;
+                }
+
+                why = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            }
+            catch (HttpRequestException e) when (attempt < maxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                why = e.Message;
+            }
+
+            var delay = Delay(attempt, response);
+            response?.Dispose();
+            Retries++;
+            logger.LogWarning("{Method} {Path} on {Host}: {Why}; retrying in {Delay:0.0} s (attempt {Next} of {Max})",
+                request.Method, request.RequestUri?.AbsolutePath, request.RequestUri?.Authority, why, delay.TotalSeconds, attempt + 1, maxAttempts);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private TimeSpan Delay(int attempt, HttpResponseMessage? response)
+    {
+        var retryAfter = response?.Headers.RetryAfter;
+        var hinted = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        var backoff = _baseDelay * Math.Pow(2, attempt - 1);
+        var delay = hinted is { } h && h > TimeSpan.Zero ? h : backoff;
+        return delay > MaxDelay ? MaxDelay : delay;
+    }
+}
