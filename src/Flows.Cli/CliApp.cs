@@ -11,6 +11,10 @@ public static class CliApp
     {
         var root = new RootCommand("flows-deploy: deploy C# flows to a Prefect-compatible server (this project's, Prefect server or Prefect Cloud).");
         root.Subcommands.Add(new DeployCommand(console));
+        root.Subcommands.Add(new DeploymentCommand(console));
+        root.Subcommands.Add(new FlowRunCommand(console));
+        root.Subcommands.Add(new WorkPoolCommand(console));
+        root.Subcommands.Add(new ServerCommand(console));
         return root;
     }
 

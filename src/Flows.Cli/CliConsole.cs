@@ -4,13 +4,16 @@ namespace Flows.Cli;
 
 /// <summary>The one place the tool writes to: results on <see cref="Out"/>, diagnostics on <see cref="Error"/> in
 /// MSBuild's canonical form (so editors and CI pick them up). Tests pass their own writers.</summary>
-public sealed class CliConsole(TextWriter output, TextWriter error)
+public sealed class CliConsole(TextWriter output, TextWriter error, Func<string, string?>? environment = null)
 {
     public static CliConsole System { get; } = new(Console.Out, Console.Error);
 
     public TextWriter Out { get; } = output;
 
     public TextWriter Error { get; } = error;
+
+    /// <summary>Environment variables as the commands see them (tests pass their own, so they can run in parallel).</summary>
+    public Func<string, string?> Environment { get; } = environment ?? global::System.Environment.GetEnvironmentVariable;
 
     public void Report(IEnumerable<DeployDiagnostic> diagnostics)
     {

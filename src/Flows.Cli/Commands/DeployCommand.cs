@@ -69,7 +69,7 @@ internal sealed class DeployCommand : Command
             return ExitCodes.BadInput;
         }
 
-        using var client = PrefectClientOptions.FromEnvironment() is { } options ? new PrefectClient(options) : null;
+        using var client = PrefectClientOptions.FromEnvironment(_console.Environment) is { } options ? new PrefectClient(options) : null;
         DeploymentPlan plan;
         try
         {

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flows.Api.Client;
+using Flows.Api.Json;
+using Flows.Api.Models;
+using Flows.Cli.Output;
+
+namespace Flows.Cli.Commands;
+
+/// <summary><c>flows-deploy deployment run|ls</c>.</summary>
+internal sealed class DeploymentCommand : Command
+{
+    public DeploymentCommand(CliConsole console) : base("deployment", "Run and list registered deployments.")
+    {
+        Subcommands.Add(new RunCommand(console));
+        Subcommands.Add(new ListCommand(console));
+    }
+
+    private sealed class RunCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "flow/deployment, e.g. hello/arthur." };
+        private static readonly Option<string[]> Param = new("--param") { Description = "Parameter k=v (v parsed as JSON, else text). Repeatable." };
+        private static readonly Option<string?> Params = new("--params") { Description = "Parameters as one JSON object; --param values win over it." };
+        private static readonly Option<string[]> JobVariable = new("--job-variable") { Description = "Job variable k=v for this run. Repeatable." };
+        private static readonly Option<string[]> Tag = new("--tag") { Description = "Tag added to the run. Repeatable." };
+        private static readonly Option<bool> Watch = new("--watch") { Description = "Stream the run's logs and wait for its final state (exit 0 only if Completed)." };
+        private static readonly Option<string> Output = OutputOption.Create();
+
+        public RunCommand(CliConsole console) : base("run", "Create a flow run of a deployment.")
+        {
+            Arguments.Add(NameArgument);
+            foreach (var option in new Option[] { Param, Params, JobVariable, Tag, Watch, Output })
+            {
+                Options.Add(option);
+            }
+
+            SetAction(async (parse, cancellationToken) =>
+            {
+                var name = parse.GetValue(NameArgument)!;
+                var slash = name.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0 || slash == name.Length - 1)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                Dictionary<string, JsonElement>? parameters;
+                Dictionary<string, JsonElement>? jobVariables;
+                try
+                {
+                    parameters = KeyValues.ToElements(KeyValues.Parse("--param", parse.GetValue(Param), parse.GetValue(Params)));
+                    jobVariables = KeyValues.ToElements(KeyValues.Parse("--job-variable", parse.GetValue(JobVariable), null));
+                }
+                catch (ArgumentException e)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                using var client = ApiConnection.Create(console);
+                FlowRun? run = null;
+                var code = await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    run = await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate
+                    {
+                        Parameters = parameters,
+                        JobVariables = jobVariables,
+                        Tags = parse.GetValue(Tag) is { Length: > 0 } tags ? tags : null,
+                    }, cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                if (run is null)
+                {
+                    return code;
+                }
+
+                var json = parse.GetValue(Output) == "json";
+                if (!json)
+                {
+                    await console.Out.WriteLineAsync($"Created flow run '{run.Name}' ({run.Id}) of {name}. See it at {ApiConnection.UiUrl(client)}/flow-runs/{run.Id}").ConfigureAwait(false);
+                }
+
+                if (!parse.GetValue(Watch))
+                {
+                    if (json)
+                    {
+                        await console.Out.WriteLineAsync(JsonSerializer.Serialize(run, PrefectJson.Options)).ConfigureAwait(false);
+                    }
+
+                    return ExitCodes.Ok;
+                }
+
+                var finished = await new FlowRunWatcher(client, json ? TextWriter.Null : console.Out).WatchAsync([run.Id], showLogs: true, cancellationToken).ConfigureAwait(false);
+                if (json)
+                {
+                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(finished[0], PrefectJson.Options)).ConfigureAwait(false);
+                }
+
+                return finished[0].StateType == Api.Models.StateType.Completed ? ExitCodes.Ok : ExitCodes.Failure;
+            });
+        }
+    }
+
+    private sealed class ListCommand : Command
+    {
+        private static readonly Option<string> Output = OutputOption.Create();
+
+        public ListCommand(CliConsole console) : base("ls", "List deployments.")
+        {
+            Options.Add(Output);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var deployments = await client.Deployments.ReadDeploymentsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    if (parse.GetValue(Output) == "json")
+                    {
+                        await console.Out.WriteLineAsync(JsonSerializer.Serialize(deployments, PrefectJson.Options)).ConfigureAwait(false);
+                        return;
+                    }
+
+                    var flows = new Dictionary<Guid, string>();
+                    await console.Out.WriteLineAsync($"{"NAME",-40} {"WORK POOL",-20} ID").ConfigureAwait(false);
+                    foreach (var d in deployments)
+                    {
+                        if (!flows.TryGetValue(d.FlowId, out var flow))
+                        {
+                            flow = flows[d.FlowId] = (await client.Flows.ReadFlowAsync(d.FlowId, cancellationToken).ConfigureAwait(false)).Name;
+                        }
+
+                        await console.Out.WriteLineAsync($"{flow + "/" + d.Name,-40} {d.WorkPoolName ?? "-",-20} {d.Id}").ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Flows.Server;
+
+namespace Flows.Cli.Commands;
+
+/// <summary><c>flows-deploy server start</c>: the embedded Prefect-compatible server (SQLite by default).</summary>
+internal sealed class ServerCommand : Command
+{
+    public ServerCommand(CliConsole console) : base("server", "Run the embedded orchestration server (Prefect's REST API and UI).")
+    {
+        Subcommands.Add(new StartCommand(console));
+    }
+
+    private sealed class StartCommand : Command
+    {
+        private static readonly Option<string> Host = new("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        private static readonly Option<int> Port = new("--port") { Description = "Port (0 picks a free one).", DefaultValueFactory = _ => 4200 };
+        private static readonly Option<string?> DatabaseUrl = new("--database-url") { Description = "sqlite:///path/flows.db or postgresql://user:pass@host/db (default: FLOWS_DATABASE_URL, else $FLOWS_HOME/flows.db)." };
+
+        private static readonly Option<bool> AllowUnauthenticated = new("--allow-unauthenticated") { Description = "Serve a non-loopback address without API keys (FLOWS_SERVER_API_KEYS)." };
+
+        public StartCommand(CliConsole console) : base("start", "Start the server and serve until Ctrl+C.")
+        {
+            Options.Add(Host);
+            Options.Add(Port);
+            Options.Add(DatabaseUrl);
+            Options.Add(AllowUnauthenticated);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                var options = FlowsServerOptions.FromEnvironment() with
+                {
+                    Host = parse.GetValue(Host)!,
+                    Port = parse.GetValue(Port),
+                    AllowUnauthenticated = parse.GetValue(AllowUnauthenticated),
+                };
+                if (parse.GetValue(DatabaseUrl) is { Length: > 0 } url)
+                {
+                    options = options with { DatabaseUrl = url };
+                }
+
+                try
+                {
+                    await using var host = await FlowsServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Server running. API: {host.ApiUrl}  UI: {host.ApiUrl.ToString().TrimEnd('/')[..^4]}").ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Point the tools at it with: export PREFECT_API_URL={host.ApiUrl}").ConfigureAwait(false);
+                    await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                }
+                catch (OperationCanceledException)
+                {
+                    return ExitCodes.Ok;
+                }
+                catch (ArgumentException e)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+            });
+        }
+    }
+}

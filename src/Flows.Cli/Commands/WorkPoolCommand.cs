@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flows.Api.Client;
+using Flows.Api.Json;
+using Flows.Api.Models;
+using Flows.Server.WorkPools;
+
+namespace Flows.Cli.Commands;
+
+/// <summary><c>flows-deploy work-pool create|ls|inspect|delete</c>.</summary>
+internal sealed class WorkPoolCommand : Command
+{
+    public WorkPoolCommand(CliConsole console) : base("work-pool", "Create and inspect work pools.")
+    {
+        Subcommands.Add(new CreateCommand(console));
+        Subcommands.Add(new ListCommand(console));
+        Subcommands.Add(new InspectCommand(console));
+        Subcommands.Add(new DeleteCommand(console));
+    }
+
+    private sealed class CreateCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "The work pool's name." };
+        private static readonly Option<string> Type = new("--type") { Description = "process, docker or kubernetes.", DefaultValueFactory = _ => "process" };
+        private static readonly Option<string[]> Set = new("--set") { Description = "Default of a job variable in the base job template, k=v (v parsed as JSON, else text), e.g. --set namespace=prefect --set finished_job_ttl=60. Repeatable." };
+        private static readonly Option<string?> Template = new("--base-job-template") { Description = "A base job template JSON file instead of the type's default." };
+        private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Update the pool's template when it exists." };
+
+        public CreateCommand(CliConsole console) : base("create", "Create a work pool (the seed's: --type kubernetes --set finished_job_ttl=60 --set pod_watch_timeout_seconds=300 --set namespace=prefect).")
+        {
+            Arguments.Add(NameArgument);
+            Options.Add(Type);
+            Options.Add(Set);
+            Options.Add(Template);
+            Options.Add(Overwrite);
+            Type.AcceptOnlyFromAmong("process", "docker", "kubernetes");
+            SetAction(async (parse, cancellationToken) =>
+            {
+                var name = parse.GetValue(NameArgument)!;
+                var type = parse.GetValue(Type)!;
+                JsonObject template;
+                try
+                {
+                    template = parse.GetValue(Template) is { } file
+                        ? JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false))!.AsObject()
+                        : JsonNode.Parse(BaseJobTemplates.ForType(type)!.Value.GetRawText())!.AsObject();
+                    foreach (var pair in parse.GetValue(Set) ?? [])
+                    {
+                        SetDefault(template, pair);
+                    }
+                }
+                catch (Exception e) when (e is JsonException or IOException or ArgumentException or InvalidOperationException)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                using var client = ApiConnection.Create(console);
+                var body = JsonSerializer.SerializeToElement(template, PrefectJson.Options);
+                try
+                {
+                    var pool = await client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = name, Type = type, BaseJobTemplate = body }, cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Created work pool '{pool.Name}' ({pool.Type}).").ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                }
+                catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+                {
+                    if (!parse.GetValue(Overwrite))
+                    {
+                        await console.Out.WriteLineAsync($"Work pool '{name}' already exists (use --overwrite to update its template).").ConfigureAwait(false);
+                        return ExitCodes.Ok;
+                    }
+
+                    await client.WorkPools.UpdateWorkPoolAsync(name, new WorkPoolUpdate { BaseJobTemplate = body }, cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Updated work pool '{name}'.").ConfigureAwait(false);
+                    return ExitCodes.Ok;
+                }
+                catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: creating work pool '{name}' at {client.Options.ApiUrl} failed: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+            });
+        }
+
+        private static void SetDefault(JsonObject template, string pair)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--set '{pair}' is not of the form key=value.");
+            }
+
+            var key = pair[..eq];
+            var properties = template["variables"]?["properties"] as JsonObject
+                ?? throw new InvalidOperationException("the base job template has no variables.properties.");
+            if (properties[key] is not JsonObject property)
+            {
+                throw new ArgumentException($"--set {key}: the template has no variable '{key}'; it has: {string.Join(", ", properties.Select(p => p.Key))}.");
+            }
+
+            JsonNode? value;
+            try
+            {
+                value = JsonNode.Parse(pair[(eq + 1)..]);
+            }
+            catch (JsonException)
+            {
+                value = JsonValue.Create(pair[(eq + 1)..]);
+            }
+
+            property["default"] = value;
+        }
+    }
+
+    private sealed class ListCommand : Command
+    {
+        private static readonly Option<string> Output = OutputOption.Create();
+
+        public ListCommand(CliConsole console) : base("ls", "List work pools with their status.")
+        {
+            Options.Add(Output);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var pools = await client.WorkPools.ReadWorkPoolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    if (parse.GetValue(Output) == "json")
+                    {
+                        await console.Out.WriteLineAsync(JsonSerializer.Serialize(pools, PrefectJson.Options)).ConfigureAwait(false);
+                        return;
+                    }
+
+                    await console.Out.WriteLineAsync($"{"NAME",-30} {"TYPE",-12} {"STATUS",-10} CONCURRENCY").ConfigureAwait(false);
+                    foreach (var pool in pools)
+                    {
+                        await console.Out.WriteLineAsync($"{pool.Name,-30} {pool.Type,-12} {pool.Status?.ToString() ?? "-",-10} {pool.ConcurrencyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}").ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+
+    private sealed class InspectCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "The work pool's name." };
+
+        public InspectCommand(CliConsole console) : base("inspect", "Print a work pool (JSON), with its workers.")
+        {
+            Arguments.Add(NameArgument);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var pool = await client.WorkPools.ReadWorkPoolAsync(parse.GetValue(NameArgument)!, cancellationToken).ConfigureAwait(false);
+                    var workers = await client.WorkPools.ReadWorkersAsync(pool.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var result = JsonSerializer.SerializeToNode(pool, PrefectJson.Options)!.AsObject();
+                    result["workers"] = JsonSerializer.SerializeToNode(workers, PrefectJson.Options);
+                    await console.Out.WriteLineAsync(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+
+    private sealed class DeleteCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "The work pool's name." };
+
+        public DeleteCommand(CliConsole console) : base("delete", "Delete a work pool.")
+        {
+            Arguments.Add(NameArgument);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    await client.WorkPools.DeleteWorkPoolAsync(parse.GetValue(NameArgument)!, cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Deleted work pool '{parse.GetValue(NameArgument)}'.").ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+}

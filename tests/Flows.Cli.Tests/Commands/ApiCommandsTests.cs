@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Flows.Api.Client;
+using Flows.Api.Models;
+using Flows.Server;
+
+namespace Flows.Cli.Tests.Commands;
+
+/// <summary>work-pool, deployment run, flow-run: the real command line against the real embedded server.</summary>
+public sealed class ApiCommandsTests : IAsyncLifetime
+{
+    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-cli-api-" + Guid.NewGuid().ToString("N"));
+    private FlowsServerHost _server = null!;
+    private PrefectClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_home);
+        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
+        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["PREFECT_API_URL"] = _server.ApiUrl.ToString() };
+        var exit = await CliApp.InvokeAsync(args, new CliConsole(output, error, name => environment.GetValueOrDefault(name)));
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Work_pool_create_sets_the_seeds_kubernetes_defaults()
+    {
+        var (exit, _, err) = await RunAsync("work-pool", "create", "my-k8s-pool", "--type", "kubernetes", "--set", "finished_job_ttl=60", "--set", "pod_watch_timeout_seconds=300", "--set", "namespace=prefect");
+
+        Assert.Equal(0, exit);
+        Assert.Empty(err);
+        var pool = await _client.WorkPools.ReadWorkPoolAsync("my-k8s-pool");
+        var properties = pool.BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties");
+        Assert.Equal("kubernetes", pool.Type);
+        Assert.Equal(60, properties.GetProperty("finished_job_ttl").GetProperty("default").GetInt32());
+        Assert.Equal(300, properties.GetProperty("pod_watch_timeout_seconds").GetProperty("default").GetInt32());
+        Assert.Equal("prefect", properties.GetProperty("namespace").GetProperty("default").GetString());
+    }
+
+    [Fact]
+    public async Task Work_pool_create_rejects_unknown_variables_before_writing_anything()
+    {
+        var (exit, _, err) = await RunAsync("work-pool", "create", "p", "--type", "kubernetes", "--set", "namespce=prefect");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no variable 'namespce'", err, StringComparison.Ordinal);
+        Assert.Empty(await _client.WorkPools.ReadWorkPoolsAsync());
+    }
+
+    [Fact]
+    public async Task Work_pool_ls_json_lists_pools()
+    {
+        await RunAsync("work-pool", "create", "local", "--type", "process");
+
+        var (exit, output, _) = await RunAsync("work-pool", "ls", "-o", "json");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Contains(json.RootElement.EnumerateArray(), p => p.GetProperty("name").GetString() == "local" && p.GetProperty("type").GetString() == "process");
+    }
+
+    [Fact]
+    public async Task Deployment_run_creates_a_run_with_parameters_and_watch_follows_it_to_its_final_state()
+    {
+        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "arthur", FlowId = flow.Id });
+
+        var (exit, output, _) = await RunAsync("deployment", "run", "hello/arthur", "--param", "name=Ford", "--param", "count=3", "-o", "json");
+
+        Assert.Equal(0, exit);
+        using var created = JsonDocument.Parse(output);
+        var runId = created.RootElement.GetProperty("id").GetGuid();
+        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        Assert.Equal("Ford", run.Parameters["name"].GetString());
+        Assert.Equal(3, run.Parameters["count"].GetInt32());
+
+        // Play the worker and runner so --watch has something to follow.
+        var watch = RunAsync("flow-run", "logs", runId.ToString(), "--follow");
+        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Pending });
+        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running });
+        await _client.Logs.CreateLogsAsync([new LogCreate { Name = "prefect.flow_runs", Level = 20, Message = "Hello, Ford!", Timestamp = DateTimeOffset.UtcNow, FlowRunId = runId }]);
+        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed });
+        var (watchExit, watchOut, _) = await watch;
+
+        Assert.Equal(0, watchExit);
+        Assert.Contains("Hello, Ford!", watchOut, StringComparison.Ordinal);
+        Assert.Contains("is Completed", watchOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deployment_run_watch_exits_1_when_the_run_fails()
+    {
+        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "default", FlowId = flow.Id });
+        var run = RunAsync("deployment", "run", "hello/default", "--watch");
+
+        FlowRun? created = null;
+        while (created is null)
+        {
+            created = (await _client.FlowRuns.ReadFlowRunsAsync()).FirstOrDefault(r => r.DeploymentId == deployment.Id);
+            await Task.Delay(50);
+        }
+
+        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Pending });
+        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Running });
+        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Failed, Message = "boom" });
+
+        var (exit, output, _) = await run;
+        Assert.Equal(1, exit);
+        Assert.Contains("is Failed: boom", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("deployment", "run", "nope/missing")]
+    [InlineData("work-pool", "inspect", "missing")]
+    public async Task Missing_things_are_one_error_line_and_exit_2(params string[] args)
+    {
+        var (exit, _, err) = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.StartsWith("error FLOWS", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_exit_1_with_a_hint()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await CliApp.InvokeAsync(["work-pool", "ls"], new CliConsole(output, error, name => name == "PREFECT_API_URL" ? "http://127.0.0.1:9/api" : null));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("flows-deploy server start", error.ToString(), StringComparison.Ordinal);
+    }
+}
