@@ -71,7 +71,10 @@ public sealed class OciArchive
         }
 
         var index = files.TryGetValue("index.json", out var indexBytes) ? JsonNode.Parse(indexBytes) : null;
-        if (index?["manifests"] is not JsonArray { Count: 1 } manifests || manifests[0]?["digest"]?.GetValue<string>() is not { } manifestDigest || !blobs.TryGetValue(manifestDigest, out var manifestBytes))
+        // One entry per tag, all naming the same manifest.
+        var manifests = index?["manifests"] as JsonArray ?? [];
+        var digests = manifests.Select(m => m?["digest"]?.GetValue<string>()).Distinct(StringComparer.Ordinal).ToList();
+        if (digests is not [{ } manifestDigest] || !blobs.TryGetValue(manifestDigest, out var manifestBytes))
         {
             throw Invalid(path, "index.json does not name exactly one image manifest present in the archive");
         }

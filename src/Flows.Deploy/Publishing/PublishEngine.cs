@@ -34,11 +34,6 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
         using var client = CreateClient(request);
         var plan = await PlanAsync(request, tag.Tag, overrideName, null, client, cancellationToken).ConfigureAwait(false);
         var image = ImageOf(plan, overrideName, request);
-        foreach (var warning in warnings.Concat(plan.Warnings))
-        {
-            logger.LogWarning("{Diagnostic}", warning.ToString());
-        }
-
         using var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out _);
         var existing = await Pusher(registry).FindExistingAsync(image.Repository, tag.Tag, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -46,7 +41,7 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
             logger.LogInformation("{Image} already exists as {Digest}: the image is not built or pushed again", image.Reference(tag.Tag), existing);
         }
 
-        return new PublishPreparation(image, tag, [tag.Tag, .. extra], existing);
+        return new PublishPreparation(image, tag, [tag.Tag, .. extra], existing, [.. warnings, .. plan.Warnings]);
     }
 
     /// <summary>archivePath: the SDK's OCI archive (unused when the registry already had the tag); generatedDigest:

@@ -1,3 +1,5 @@
+using Flows.Deploy.Diagnostics;
+
 namespace Flows.Deploy.Publishing;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed record PublishRequest
 }
 
 /// <summary>Phase one's answer: where the image goes, its tags, and whether the registry already has it.</summary>
-public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest);
+public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest, IReadOnlyList<DeployDiagnostic> Warnings);
 
 /// <summary>Phase two's answer.</summary>
 public sealed record PublishOutcome(string ImageReference, string Digest, PushResult Push, IReadOnlyList<Guid> DeploymentIds, string ImageJsonPath, string DeploymentsJsonPath);

@@ -41,7 +41,8 @@ public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, Ti
             var delay = Delay(attempt, response);
             response?.Dispose();
             Retries++;
-            logger.LogWarning("{Method} {Path} on {Host}: {Why}; retrying in {Delay:0.0} s (attempt {Next} of {Max})",
+            // Information, not Warning: a retried call that then succeeds is not something to fail a build over.
+            logger.LogInformation("{Method} {Path} on {Host}: {Why}; retrying in {Delay:0.0} s (attempt {Next} of {Max})",
                 request.Method, request.RequestUri?.AbsolutePath, request.RequestUri?.Authority, why, delay.TotalSeconds, attempt + 1, maxAttempts);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
