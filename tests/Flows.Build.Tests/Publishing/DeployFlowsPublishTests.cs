@@ -126,7 +126,11 @@ public sealed class DeployFlowsPublishTests(PublishFixture fixture, ITestOutputH
     [Fact]
     public async Task Without_a_repository_the_CI_sha_is_used_and_without_one_it_is_a_coded_error()
     {
-        var project = new SampleProject(fixture, "nogit", git: false);
+        // The seed file's own shell step runs `git rev-parse`, which rightly fails outside a repository: use a file
+        // whose build step does not need git, as a CI job building from a tarball would.
+        var yaml = (await File.ReadAllTextAsync(Path.Combine(TestPaths.RepoRoot, "samples", "hello", "prefect.yaml")))
+            .Replace("script: git rev-parse --short HEAD", "script: echo from-ci", StringComparison.Ordinal);
+        var project = new SampleProject(fixture, "nogit", git: false, prefectYaml: yaml);
         var repository = UniqueRepository("nogit");
         var imageName = $"{PublishFixture.PlainRegistry}/{repository}";
         var none = new Dictionary<string, string?>();
