@@ -20,4 +20,5 @@ public static class PublishDiagnosticCodes
     public const string RegistrationFailed = "FLOWS3521";
     public const string MSBuildTooOld = "FLOWS3530";
     public const string NotAnExe = "FLOWS3531";
+    public const string PackageMissing = "FLOWS3532"; // reported by the samples' csproj, before the package exists
 }

@@ -35,7 +35,8 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
         var plan = await PlanAsync(request, tag.Tag, overrideName, null, client, cancellationToken).ConfigureAwait(false);
         var image = ImageOf(plan, overrideName, request);
         using var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out _);
-        var existing = await Pusher(registry).FindExistingAsync(image.Repository, tag.Tag, cancellationToken).ConfigureAwait(false);
+        // A '-dirty' tag names no fixed content (two different uncommitted states share it): always push it again.
+        var existing = tag.Dirty ? null : await Pusher(registry).FindExistingAsync(image.Repository, tag.Tag, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             logger.LogInformation("{Image} already exists as {Digest}: the image is not built or pushed again", image.Reference(tag.Tag), existing);

@@ -121,6 +121,13 @@ public sealed class DeployFlowsPublishTests(PublishFixture fixture, ITestOutputH
         Assert.Equal($"{sha}-dirty", project.ImageJson["tags"]![0]!.GetValue<string>());
         Assert.True(project.ImageJson["dirty"]!.GetValue<bool>());
         Assert.NotNull(await RegistryProbe.ManifestDigestAsync(PublishFixture.PlainRegistry, repository, $"{sha}-dirty"));
+
+        // Another uncommitted change: same '-dirty' tag, different content, so it is pushed again rather than reused.
+        await File.AppendAllTextAsync(Path.Combine(project.Directory, "HelloFlows.cs"), "// and another\n");
+        var again = Log(await project.PublishAsync(imageName), "dirty again");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.True(project.ImageJson["pushed"]!.GetValue<bool>());
+        Assert.DoesNotContain("already exists", again.Output, StringComparison.Ordinal);
     }
 
     [Fact]
