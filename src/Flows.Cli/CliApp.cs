@@ -15,6 +15,8 @@ public static class CliApp
         root.Subcommands.Add(new FlowRunCommand(console));
         root.Subcommands.Add(new WorkPoolCommand(console));
         root.Subcommands.Add(new ServerCommand(console));
+        root.Subcommands.Add(new WorkerCommand(console));
+        root.Subcommands.Add(new DevCommand(console));
         return root;
     }
 

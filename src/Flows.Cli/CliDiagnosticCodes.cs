@@ -8,4 +8,7 @@ public static class CliDiagnosticCodes
     public const string ImagesNotImplemented = "FLOWS3003";
     public const string NoServer = "FLOWS3004";
     public const string ServerError = "FLOWS3005";
+
+    /// <summary>dotnet publish of the project failed (dev).</summary>
+    public const string PublishFailed = "FLOWS3006";
 }

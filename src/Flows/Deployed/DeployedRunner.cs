@@ -76,7 +76,10 @@ public static class DeployedRunner
             try
             {
                 var options = new FlowRunOptions { Id = flowRunId, Name = apiRun.Name, Tags = [.. apiRun.Tags], Observer = reporter };
-                run = await FlowEngine.RunAsync(flow, parameters, options, linked.Token).ConfigureAwait(false);
+                using (FlowTags.Clear())
+                {
+                    run = await FlowEngine.RunAsync(flow, parameters, options, linked.Token).ConfigureAwait(false);
+                }
             }
             catch (FlowParameterException e)
             {

@@ -36,6 +36,18 @@ public static class FlowTags
         return new Restore(previous);
     }
 
+    /// <summary>
+    /// Clears the ambient tags for the scope. A deployed run's tags are the API run's own: the local
+    /// <c>using (FlowTags.Use("local"))</c> around <c>FlowsApp.RunAsync</c> must not leak into it, as Prefect's
+    /// <c>with tags("local")</c> under <c>if __name__ == "__main__"</c> does not.
+    /// </summary>
+    public static IDisposable Clear()
+    {
+        var previous = Scope.Value;
+        Scope.Value = [];
+        return new Restore(previous);
+    }
+
     private sealed class Restore(ImmutableArray<string> previous) : IDisposable
     {
         private bool _disposed;

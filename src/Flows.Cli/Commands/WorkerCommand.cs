@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Flows.Workers;
+
+namespace Flows.Cli.Commands;
+
+/// <summary><c>flows-deploy worker start --pool NAME</c>: Prefect's worker, running flow runs on this machine's infrastructure.</summary>
+internal sealed class WorkerCommand : Command
+{
+    public WorkerCommand(CliConsole console) : base("worker", "Run a worker that takes flow runs from a work pool.")
+    {
+        Subcommands.Add(new StartCommand(console));
+    }
+
+    private sealed class StartCommand : Command
+    {
+        private static readonly Option<string> Pool = new("--pool", "-p") { Description = "The work pool.", Required = true };
+        private static readonly Option<string?> Type = new("--type", "-t") { Description = "process, docker or kubernetes (default: the pool's type)." };
+        private static readonly Option<int?> Limit = new("--limit", "-l") { Description = "At most this many flow runs at once." };
+        private static readonly Option<string?> WorkerName = new("--name", "-n") { Description = "The worker's name (default: <type>-<host>-<id>)." };
+        private static readonly Option<string[]> Queue = new("--work-queue", "-q") { Description = "Only this queue (repeatable; default: all of the pool's)." };
+        private static readonly Option<double> Poll = new("--poll-seconds") { Description = "Seconds between polls.", DefaultValueFactory = _ => 2 };
+
+        public StartCommand(CliConsole console) : base("start", "Start a worker; Ctrl+C stops taking runs and waits for running ones.")
+        {
+            foreach (var option in new Option[] { Pool, Type, Limit, WorkerName, Queue, Poll })
+            {
+                Options.Add(option);
+            }
+
+            Type.AcceptOnlyFromAmong("process", "docker", "kubernetes");
+            SetAction(async (parse, cancellationToken) =>
+            {
+                if (parse.GetValue(Limit) is <= 0 || parse.GetValue(Poll) <= 0)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --limit and --poll-seconds must be positive.").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                using var client = ApiConnection.Create(console);
+                var options = new WorkerOptions
+                {
+                    WorkPool = parse.GetValue(Pool)!,
+                    Type = parse.GetValue(Type),
+                    Limit = parse.GetValue(Limit),
+                    Name = parse.GetValue(WorkerName),
+                    WorkQueues = parse.GetValue(Queue) ?? [],
+                    PollInterval = TimeSpan.FromSeconds(parse.GetValue(Poll)),
+                };
+                try
+                {
+                    return await WorkerHost.RunAsync(client, options, console.Out, console.Error, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: {client.Options.ApiUrl}: {e.Message} (is the server running? set PREFECT_API_URL, or start one with 'flows-deploy server start')").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+            });
+        }
+    }
+}

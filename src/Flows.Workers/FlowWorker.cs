@@ -1,0 +1,321 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Flows.Api.Client;
+using Flows.Api.Json;
+using Flows.Api.Models;
+using Flows.Workers.Rendering;
+
+namespace Flows.Workers;
+
+/// <summary>
+/// Prefect's worker loop: heartbeat; poll the pool for scheduled runs; claim each by proposing Pending (ABORT
+/// means another worker has it); render its job configuration; hand it to the infrastructure; record the
+/// infrastructure id; and when the infrastructure ends without the run reaching a final state, mark it Crashed
+/// with the reason. Runs in Cancelling are stopped and marked Cancelled. On shutdown no new run is claimed and
+/// running ones get <see cref="WorkerOptions.ShutdownGrace"/> to finish.
+/// </summary>
+public sealed class FlowWorker
+{
+    private readonly PrefectClient _client;
+    private readonly WorkerOptions _options;
+    private readonly IFlowRunInfrastructure _infrastructure;
+    private readonly TextWriter _output;
+    private readonly ConcurrentDictionary<Guid, (Task Task, CancellationTokenSource Stop)> _running = new();
+
+    public FlowWorker(PrefectClient client, WorkerOptions options, IFlowRunInfrastructure infrastructure, TextWriter output)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _infrastructure = infrastructure ?? throw new ArgumentNullException(nameof(infrastructure));
+        _output = output ?? throw new ArgumentNullException(nameof(output));
+        Name = options.Name ?? $"{infrastructure.Type}-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}";
+    }
+
+    public string Name { get; }
+
+    /// <summary>Flow runs this worker has submitted (for tests and logs).</summary>
+    public int Submitted => _submitted;
+
+    private int _submitted;
+
+    /// <summary>Works until <paramref name="cancellationToken"/> is cancelled, then shuts down gracefully.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var pool = await _client.WorkPools.ReadWorkPoolAsync(_options.WorkPool, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(pool.Type, _infrastructure.Type, StringComparison.Ordinal))
+        {
+            Say($"warning: work pool '{pool.Name}' is of type '{pool.Type}' but this worker runs '{_infrastructure.Type}'.");
+        }
+
+        Say($"Worker '{Name}' started on work pool '{pool.Name}' ({_infrastructure.Type}{(_options.Limit is { } l ? $", limit {l}" : string.Empty)}).");
+        using var stopHeartbeat = new CancellationTokenSource();
+        var heartbeat = HeartbeatLoopAsync(stopHeartbeat.Token);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await PollOnceAsync(pool, cancellationToken).ConfigureAwait(false);
+                    await CheckCancellingAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+                {
+                    // The server may be restarting: keep the runs we have and try again next poll.
+                    Say($"warning: polling '{pool.Name}' failed: {e.Message}");
+                }
+
+                try
+                {
+                    await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+
+        await ShutdownAsync().ConfigureAwait(false);
+        await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
+    }
+
+    /// <summary>One poll: claim and submit what the limit allows.</summary>
+    public async Task PollOnceAsync(WorkPool pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var free = _options.Limit is { } limit ? limit - _running.Count : 100;
+        if (free <= 0)
+        {
+            return;
+        }
+
+        var scheduled = await _client.WorkPools.GetScheduledFlowRunsAsync(pool.Name, new GetScheduledFlowRunsRequest
+        {
+            ScheduledBefore = DateTimeOffset.UtcNow + _options.Prefetch,
+            Limit = free,
+            WorkQueueNames = _options.WorkQueues.Count > 0 ? [.. _options.WorkQueues] : null,
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var item in scheduled)
+        {
+            var run = item.FlowRun;
+            if (_running.ContainsKey(run.Id) || (_options.Limit is { } max && _running.Count >= max))
+            {
+                continue;
+            }
+
+            var claim = await _client.FlowRuns.SetFlowRunStateAsync(run.Id, new StateCreate { Type = StateType.Pending, Name = "Pending" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (claim.Status != SetStateStatus.Accept)
+            {
+                continue; // ABORT: another worker claimed it first.
+            }
+
+            var stop = new CancellationTokenSource();
+            _running[run.Id] = (Task.Run(() => ExecuteAsync(pool, run, stop.Token), CancellationToken.None), stop);
+            Interlocked.Increment(ref _submitted);
+        }
+    }
+
+    private async Task ExecuteAsync(WorkPool pool, FlowRun run, CancellationToken stop)
+    {
+        try
+        {
+            Say($"Submitting flow run '{run.Name}' ({run.Id}).");
+            var job = await PrepareAsync(pool, run, stop).ConfigureAwait(false);
+            var result = await _infrastructure.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), stop).ConfigureAwait(false);
+            await FinishAsync(run, result).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            Say($"error: flow run '{run.Name}' could not be run: {e.Message}");
+            await ProposeQuietlyAsync(run.Id, new StateCreate { Type = StateType.Crashed, Name = "Crashed", Message = $"Flow run could not be submitted to infrastructure: {e.Message}" }).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_running.TryRemove(run.Id, out var entry))
+            {
+                entry.Stop.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Renders the job configuration and the runner's environment for <paramref name="run"/>.</summary>
+    public async Task<FlowRunJob> PrepareAsync(WorkPool pool, FlowRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(run);
+        var template = pool.BaseJobTemplate is { } t ? JsonNode.Parse(t.GetRawText())!.AsObject() : [];
+        JsonObject? deploymentVariables = null;
+        var context = new JsonObject
+        {
+            ["flow_run"] = new JsonObject { ["id"] = run.Id.ToString(), ["name"] = run.Name },
+            ["work_pool"] = new JsonObject { ["name"] = pool.Name, ["type"] = pool.Type },
+        };
+        var flow = await _client.Flows.ReadFlowAsync(run.FlowId, cancellationToken).ConfigureAwait(false);
+        context["flow"] = new JsonObject { ["id"] = flow.Id.ToString(), ["name"] = flow.Name };
+        if (run.DeploymentId is { } deploymentId)
+        {
+            var deployment = await _client.Deployments.ReadDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false);
+            deploymentVariables = ToObject(deployment.JobVariables);
+            context["deployment"] = new JsonObject { ["id"] = deployment.Id.ToString(), ["name"] = deployment.Name };
+        }
+
+        var configuration = JobConfigurationRenderer.Render(template, deploymentVariables, ToObject(run.JobVariables), context);
+        if (configuration["name"] is null)
+        {
+            configuration["name"] = run.Name;
+        }
+
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (configuration["env"] is JsonObject env)
+        {
+            foreach (var (key, value) in env)
+            {
+                if (value is not null)
+                {
+                    environment[key] = value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value.ToJsonString();
+                }
+            }
+        }
+
+        environment["PREFECT__FLOW_RUN_ID"] = run.Id.ToString();
+        environment[PrefectClientOptions.ApiUrlVariable] = _client.Options.ApiUrl.ToString();
+        if (_client.Options.ApiKey is { } apiKey)
+        {
+            environment[PrefectClientOptions.ApiKeyVariable] = apiKey;
+        }
+
+        return new FlowRunJob(run.Id, run.Name ?? run.Id.ToString(), configuration, environment);
+    }
+
+    private async Task RecordInfrastructureAsync(Guid runId, string infrastructureId)
+    {
+        try
+        {
+            await _client.FlowRuns.UpdateFlowRunAsync(runId, new FlowRunUpdate { InfrastructurePid = infrastructureId }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+        {
+            Say($"warning: could not record infrastructure '{infrastructureId}' for flow run {runId}: {e.Message}");
+        }
+    }
+
+    private async Task FinishAsync(FlowRun run, InfrastructureResult result)
+    {
+        var current = await _client.FlowRuns.ReadFlowRunAsync(run.Id).ConfigureAwait(false);
+        if (current.StateType == StateType.Cancelling)
+        {
+            await ProposeQuietlyAsync(run.Id, new StateCreate { Type = StateType.Cancelled, Name = "Cancelled", Message = "The flow run was cancelled; its infrastructure was stopped." }).ConfigureAwait(false);
+            Say($"Flow run '{run.Name}' cancelled.");
+            return;
+        }
+
+        if (current.StateType?.IsTerminal() == true)
+        {
+            Say($"Flow run '{run.Name}' ended {current.StateName} (infrastructure exit code {result.ExitCode}).");
+            return;
+        }
+
+        if (!result.Succeeded)
+        {
+            // The runner never reported a final state: the infrastructure died under it.
+            var message = $"Flow run infrastructure exited with non-zero status code {result.ExitCode}{(result.Reason is { } r ? $" ({r})" : string.Empty)}.";
+            await ProposeQuietlyAsync(run.Id, new StateCreate { Type = StateType.Crashed, Name = "Crashed", Message = message }).ConfigureAwait(false);
+            Say($"Flow run '{run.Name}' crashed: {message}");
+        }
+    }
+
+    private async Task CheckCancellingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (id, entry) in _running)
+        {
+            var run = await _client.FlowRuns.ReadFlowRunAsync(id, cancellationToken).ConfigureAwait(false);
+            if (run.StateType == StateType.Cancelling && !entry.Stop.IsCancellationRequested)
+            {
+                Say($"Cancelling flow run '{run.Name}': stopping its infrastructure.");
+                await entry.Stop.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ShutdownAsync()
+    {
+        var running = _running.Values.Select(r => r.Task).ToArray();
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        Say($"Shutting down: waiting up to {_options.ShutdownGrace.TotalSeconds:0}s for {running.Length} running flow run(s).");
+        var all = Task.WhenAll(running);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace)).ConfigureAwait(false) == all)
+        {
+            return;
+        }
+
+        foreach (var (id, entry) in _running)
+        {
+            await entry.Stop.CancelAsync().ConfigureAwait(false);
+            await ProposeQuietlyAsync(id, new StateCreate { Type = StateType.Crashed, Name = "Crashed", Message = $"Worker '{Name}' shut down before the flow run finished." }).ConfigureAwait(false);
+        }
+
+        await all.ConfigureAwait(false);
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _client.WorkPools.SendWorkerHeartbeatAsync(_options.WorkPool, new WorkerHeartbeat { Name = Name, HeartbeatIntervalSeconds = (int)_options.HeartbeatInterval.TotalSeconds }, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+            {
+                Say($"warning: heartbeat failed: {e.Message}");
+                try
+                {
+                    await Task.Delay(_options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ProposeQuietlyAsync(Guid runId, StateCreate state)
+    {
+        try
+        {
+            await _client.FlowRuns.SetFlowRunStateAsync(runId, state).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+        {
+            Say($"warning: could not set flow run {runId} to {state.Name}: {e.Message}");
+        }
+    }
+
+    private static JsonObject? ToObject(IDictionary<string, JsonElement>? values) =>
+        values is null ? null : JsonSerializer.SerializeToNode(values, PrefectJson.Options) as JsonObject;
+
+    private void Say(string line)
+    {
+        lock (_output)
+        {
+            _output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss.fff} | worker | {line}");
+        }
+    }
+}

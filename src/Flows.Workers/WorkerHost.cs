@@ -1,0 +1,52 @@
+using Flows.Api.Client;
+using Flows.Workers.Process;
+
+namespace Flows.Workers;
+
+/// <summary>The entry point behind <c>flows-deploy worker start</c>: picks the infrastructure and runs a worker.</summary>
+public static class WorkerHost
+{
+    /// <summary>The infrastructures this build ships, by work pool type.</summary>
+    public static IFlowRunInfrastructure? CreateInfrastructure(string type, TextWriter output) => type switch
+    {
+        "process" => new ProcessInfrastructure(output),
+        _ => null,
+    };
+
+    /// <summary>Runs a worker until cancelled; returns an exit code (0 after a clean shutdown).</summary>
+    public static async Task<int> RunAsync(PrefectClient client, WorkerOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        string type;
+        try
+        {
+            type = options.Type ?? (await client.WorkPools.ReadWorkPoolAsync(options.WorkPool, cancellationToken).ConfigureAwait(false)).Type;
+        }
+        catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await error.WriteLineAsync($"error FLOWS4001: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type process").ConfigureAwait(false);
+            return 2;
+        }
+
+        var infrastructure = CreateInfrastructure(type, output);
+        if (infrastructure is null)
+        {
+            await error.WriteLineAsync($"error FLOWS4002: no '{type}' worker in this build yet (available: process).").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            await new FlowWorker(client, options, infrastructure, output).RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await error.WriteLineAsync($"error FLOWS4001: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type {type}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+}
