@@ -1,0 +1,47 @@
+namespace Flows.Cli.Tests.Commands;
+
+/// <summary>
+/// The README's first command, in process: publish samples/hello, start the embedded server, deploy its two
+/// deployments to a process pool, run them through a real worker and the real runner, and stream their logs.
+/// </summary>
+public sealed class DevCommandTests
+{
+    [Fact]
+    public async Task Dev_runs_hello_default_and_arthur_to_completed_with_their_greetings()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "flows-dev-" + Guid.NewGuid().ToString("N"));
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["FLOWS_HOME"] = home, ["PATH"] = Environment.GetEnvironmentVariable("PATH") };
+        try
+        {
+            var exit = await CliApp.InvokeAsync(
+                ["dev", CliTestHelper.Sample("hello"), "--port", "0", "--run", "hello/default", "--run", "hello/arthur"],
+                new CliConsole(output, error, name => environment.GetValueOrDefault(name)));
+
+            var text = output.ToString();
+            Assert.True(exit == 0, $"exit {exit}\n{text}\n{error}");
+            Assert.Contains("Hello, Marvin!", text, StringComparison.Ordinal);
+            Assert.Contains("Hello, Arthur!", text, StringComparison.Ordinal);
+            Assert.Contains("All 2 flow runs Completed", text, StringComparison.Ordinal);
+            Assert.Matches(@"http://127\.0\.0\.1:\d+/flow-runs/[0-9a-f-]{36}", text);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(home))
+            {
+                Directory.Delete(home, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Dev_without_a_project_is_bad_input()
+    {
+        var (exit, _, err) = await CliTestHelper.RunAsync("dev", Path.Combine(Path.GetTempPath(), "no-such-project-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no project at", err, StringComparison.Ordinal);
+    }
+}
