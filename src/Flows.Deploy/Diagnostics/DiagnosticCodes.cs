@@ -1,7 +1,7 @@
 namespace Flows.Deploy.Diagnostics;
 
 /// <summary>Every code the deploy engine reports, in one place (a test keeps them unique).
-/// FLOWS1000–1999: deployment file and plan errors. FLOWS3000–3999 belong to the CLI.</summary>
+/// FLOWS1000–1999: deployment file and plan errors. FLOWS3000–3099 belong to the CLI, FLOWS3500–3599 to publishing (Publishing/PublishDiagnosticCodes.cs); all ranges are listed in docs/DESIGN.md.</summary>
 public static class DiagnosticCodes
 {
     public const string YamlInvalid = "FLOWS1001"; // also YamlDocumentLoader.ParseErrorCode
