@@ -1,4 +1,5 @@
 using Flows.Api.Client;
+using Flows.Workers.Docker;
 using Flows.Workers.Process;
 
 namespace Flows.Workers;
@@ -10,6 +11,7 @@ public static class WorkerHost
     public static IFlowRunInfrastructure? CreateInfrastructure(string type, TextWriter output) => type switch
     {
         "process" => new ProcessInfrastructure(output),
+        "docker" => DockerInfrastructure.Create(output),
         _ => null,
     };
 
@@ -34,7 +36,7 @@ public static class WorkerHost
         var infrastructure = CreateInfrastructure(type, output);
         if (infrastructure is null)
         {
-            await error.WriteLineAsync($"error FLOWS4002: no '{type}' worker in this build yet (available: process).").ConfigureAwait(false);
+            await error.WriteLineAsync($"error FLOWS4002: no '{type}' worker in this build yet (available: process, docker).").ConfigureAwait(false);
             return 2;
         }
 

@@ -1,0 +1,337 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace Flows.Workers.Docker;
+
+/// <summary>
+/// Runs a flow run as a container through the Docker Engine API: pull (per <c>image_pull_policy</c>, with the
+/// docker config's credentials for the image's registry), create (<see cref="DockerContainerSpec"/>), connect
+/// extra networks, start, report the container id, stream its logs when <c>stream_output</c>, wait, and remove
+/// it when <c>auto_remove</c>. Removal is done here after the exit code and state are read, rather than with
+/// the Engine's own AutoRemove, which may delete the container before the wait returns. Cancelling kills the
+/// container (SIGKILL, like the process worker), so the worker core decides the final state.
+/// </summary>
+public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output, IRegistryCredentials? credentials = null) : IFlowRunInfrastructure
+{
+    /// <summary>How many numbered names to try when a container of the same name exists (a re-submitted run).</summary>
+    private const int NameAttempts = 10;
+
+    public string Type => "docker";
+
+    /// <summary>A client for <c>DOCKER_HOST</c> (default: the local socket) without a request timeout: waits and log follows last as long as the run.</summary>
+    public static DockerClient CreateClient() => new DockerClientBuilder().WithTimeout(Timeout.InfiniteTimeSpan).Build();
+
+    /// <summary>The infrastructure the worker host uses: the local Engine and the docker CLI's credentials.</summary>
+    public static DockerInfrastructure Create(TextWriter output) => new(CreateClient(), output, DockerConfigCredentials.FromEnvironment());
+
+    public async Task<InfrastructureResult> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(started);
+        try
+        {
+            var spec = DockerContainerSpec.From(job);
+            await EnsureImageAsync(spec, cancellationToken).ConfigureAwait(false);
+            var id = await CreateContainerAsync(spec, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await StartAndWatchAsync(id, spec, started, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (spec.AutoRemove)
+                {
+                    await RemoveQuietlyAsync(id).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (DockerJobException e)
+        {
+            return new InfrastructureResult(-1, e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            return new InfrastructureResult(-1, $"{DockerDiagnosticCodes.EngineUnreachable}: the Docker Engine at {EngineEndpoint()} did not answer ({e.Message}). Start it (bash .ci/docker.sh here) or point DOCKER_HOST at one.");
+        }
+        catch (DockerApiException e)
+        {
+            return new InfrastructureResult(-1, $"{DockerDiagnosticCodes.CreateFailed}: the Docker Engine refused the container: {EngineMessage(e)}");
+        }
+    }
+
+    private async Task EnsureImageAsync(DockerContainerSpec spec, CancellationToken cancellationToken)
+    {
+        var image = spec.Parameters.Image;
+        if (spec.PullPolicy != ImagePullPolicy.Always && await HasImageAsync(image, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (spec.PullPolicy == ImagePullPolicy.Never)
+        {
+            throw new DockerJobException($"{DockerDiagnosticCodes.ImageMissing}: image {image} is not on this Docker host and image_pull_policy is Never. Pull it on the host, or use IfNotPresent.");
+        }
+
+        var auth = credentials is null ? null : await credentials.GetAsync(spec.Image.Registry, cancellationToken).ConfigureAwait(false);
+        var errors = new PullErrors();
+        Say($"Pulling image {image}{(auth is null ? string.Empty : " (with credentials for " + spec.Image.Registry + ")")}.");
+        try
+        {
+            await docker.Images.CreateImageAsync(
+                new ImagesCreateParameters { FromImage = spec.Image.FromImage, Tag = spec.Image.PullTag },
+                auth ?? new AuthConfig(),
+                errors,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerApiException e)
+        {
+            throw new DockerJobException($"{DockerDiagnosticCodes.PullFailed}: pulling {image} failed: {EngineMessage(e)}. Check the image name and tag, and the registry credentials in the worker's docker config (DOCKER_CONFIG or ~/.docker/config.json).");
+        }
+
+        errors.ThrowIfFailed(image);
+    }
+
+    private async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> CreateContainerAsync(DockerContainerSpec spec, CancellationToken cancellationToken)
+    {
+        var parameters = spec.Parameters;
+        var baseName = parameters.Name;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var created = await docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+                foreach (var warning in created.Warnings ?? [])
+                {
+                    Say($"warning: {warning}");
+                }
+
+                return created.ID;
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && baseName is not null && attempt < NameAttempts)
+            {
+                // As Prefect's docker worker: a container of that name exists (an earlier attempt of the run), so number the new one.
+                parameters.Name = $"{baseName}-{attempt + 1}";
+            }
+        }
+    }
+
+    private async Task<InfrastructureResult> StartAndWatchAsync(string id, DockerContainerSpec spec, Func<string, Task> started, CancellationToken cancellationToken)
+    {
+        foreach (var network in spec.ExtraNetworks)
+        {
+            await docker.Networks.ConnectNetworkAsync(network, new NetworkConnectParameters { Container = id }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+        await started(id).ConfigureAwait(false);
+        var tail = new ErrorTail();
+        using var stopLogs = new CancellationTokenSource();
+        var logs = StreamLogsAsync(id, spec.StreamOutput, tail, stopLogs.Token);
+        long exitCode;
+        try
+        {
+            exitCode = (await docker.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false)).StatusCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await KillQuietlyAsync(id).ConfigureAwait(false);
+            exitCode = (await docker.Containers.WaitContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).StatusCode;
+            await logs.ConfigureAwait(false);
+            return new InfrastructureResult(ToInt(exitCode), "the container was killed (cancelled)");
+        }
+
+        await logs.ConfigureAwait(false);
+        if (exitCode == 0)
+        {
+            return new InfrastructureResult(0);
+        }
+
+        var state = (await docker.Containers.InspectContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).State;
+        var why = state?.OOMKilled == true ? " (OOMKilled: the container ran out of memory; raise mem_limit)" : string.Empty;
+        return new InfrastructureResult(ToInt(exitCode), $"container {Short(id)} exited with code {exitCode}{why}{tail.Describe()}");
+    }
+
+    /// <summary>Follows the container's output to its end, line by line, to the worker's output when asked; keeps the last stderr lines for the crash reason.</summary>
+    private async Task StreamLogsAsync(string id, bool stream, ErrorTail tail, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var logs = await docker.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true }, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[16 * 1024];
+            var stdout = new LineSplitter(line => Write(line, stream));
+            var stderr = new LineSplitter(line =>
+            {
+                tail.Add(line);
+                Write(line, stream);
+            });
+            while (true)
+            {
+                var read = await logs.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
+                if (read.EOF)
+                {
+                    break;
+                }
+
+                (read.Target == MultiplexedStream.TargetStream.StandardError ? stderr : stdout).Append(buffer.AsSpan(0, read.Count));
+            }
+
+            stdout.Flush();
+            stderr.Flush();
+        }
+        catch (Exception e) when (e is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            // Logs are a convenience: a lost stream must not change how the run is judged.
+            Say($"warning: the logs of container {Short(id)} stopped: {e.Message}");
+        }
+    }
+
+    private void Write(string line, bool stream)
+    {
+        if (stream)
+        {
+            lock (output)
+            {
+                output.WriteLine(line);
+            }
+        }
+    }
+
+    private async Task KillQuietlyAsync(string id)
+    {
+        try
+        {
+            await docker.Containers.KillContainerAsync(id, new ContainerKillParameters { Signal = "SIGKILL" }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+            // Already gone or already stopped: the wait that follows reads its exit code.
+        }
+    }
+
+    private async Task RemoveQuietlyAsync(string id)
+    {
+        try
+        {
+            await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException)
+        {
+            Say($"warning: could not remove container {Short(id)}: {e.Message}");
+        }
+    }
+
+    private string EngineEndpoint() => docker is DockerClient client ? client.Options.Endpoint?.ToString() ?? "DOCKER_HOST" : "DOCKER_HOST";
+
+    /// <summary>The Engine's JSON error body says why (<c>{"message": "..."}</c>); fall back to the exception's text.</summary>
+    private static string EngineMessage(DockerApiException e)
+    {
+        try
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(e.ResponseBody ?? string.Empty);
+            if (body.RootElement.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 } text)
+            {
+                return text;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not JSON: use the message below.
+        }
+
+        return e.Message;
+    }
+
+    private static int ToInt(long code) => code is >= int.MinValue and <= int.MaxValue ? (int)code : -1;
+
+    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+
+    private void Say(string line)
+    {
+        lock (output)
+        {
+            output.WriteLine($"{DateTimeOffset.Now.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} | docker | {line}");
+        }
+    }
+
+    /// <summary>Splits a byte stream into UTF-8 lines (frames may cut lines and characters anywhere).</summary>
+    private sealed class LineSplitter(Action<string> onLine)
+    {
+        private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
+        private readonly StringBuilder _line = new();
+        private char[] _chars = [];
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            var needed = Encoding.UTF8.GetMaxCharCount(bytes.Length);
+            if (_chars.Length < needed)
+            {
+                _chars = new char[needed];
+            }
+
+            var count = _decoder.GetChars(bytes, _chars, flush: false);
+            foreach (var c in _chars.AsSpan(0, count))
+            {
+                if (c == '\n')
+                {
+                    onLine(_line.ToString().TrimEnd('\r'));
+                    _line.Clear();
+                }
+                else
+                {
+                    _line.Append(c);
+                }
+            }
+        }
+
+        public void Flush()
+        {
+            if (_line.Length > 0)
+            {
+                onLine(_line.ToString().TrimEnd('\r'));
+                _line.Clear();
+            }
+        }
+    }
+
+    /// <summary>The last lines of stderr: why an app died before it could report (a missing file, a bad command).</summary>
+    private sealed class ErrorTail
+    {
+        private readonly Queue<string> _lines = new();
+
+        public void Add(string line)
+        {
+            if (line.Length == 0)
+            {
+                return;
+            }
+
+            _lines.Enqueue(line.Length > 300 ? line[..300] : line);
+            if (_lines.Count > 5)
+            {
+                _lines.Dequeue();
+            }
+        }
+
+        public string Describe() => _lines.Count == 0 ? string.Empty : ": " + string.Join(" | ", _lines);
+    }
+}

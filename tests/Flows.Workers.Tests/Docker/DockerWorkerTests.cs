@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Flows.Api.Models;
+using Flows.Workers.Docker;
+
+namespace Flows.Workers.Tests.Docker;
+
+/// <summary>
+/// The worker with docker infrastructure against the real server and the real Docker Engine: images from the
+/// local registries, the real runner (samples/hello) inside a container, a server on a loopback URL reached
+/// with no extra settings.
+/// </summary>
+public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
+{
+    private readonly DockerFixture _fixture;
+
+    public DockerWorkerTests(DockerFixture fixture) => _fixture = fixture;
+
+    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    private (FlowWorker Worker, Task Running, CancellationTokenSource Stop) Start(string pool, TextWriter output)
+    {
+        var options = new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) };
+        var worker = new FlowWorker(_fixture.Server.Client, options, new DockerInfrastructure(_fixture.Docker, output), output);
+        var stop = new CancellationTokenSource();
+        return (worker, worker.RunAsync(stop.Token), stop);
+    }
+
+    [Fact]
+    public async Task The_hello_app_runs_in_a_container_against_a_loopback_server_and_completes_with_its_logs()
+    {
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+        var appDir = Path.GetDirectoryName(WorkerFixture.HelloApp)!;
+        var deployment = await _fixture.DeployAsync(pool, "hello", $$"""
+            { "image": "{{DockerFixture.RuntimeImage}}", "command": "dotnet /app/hello.dll",
+              "volumes": ["{{appDir}}:/app:ro"], "auto_remove": true }
+            """, "HelloFlows.cs:hello", """{ "name": "Arthur" }""");
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output);
+
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        var logs = await _fixture.Server.Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
+        Assert.Contains(logs, l => l.Message == "Hello, Arthur!");
+        Assert.Matches("^[0-9a-f]{64}$", run.InfrastructurePid);
+        Assert.False(await _fixture.ContainerExistsAsync(run.InfrastructurePid!), "auto_remove: the container is removed after the run");
+    }
+
+    [Fact]
+    public async Task A_container_that_exits_without_reporting_ends_crashed_with_its_exit_code_and_stderr()
+    {
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+        var deployment = await _fixture.DeployAsync(pool, "crash", $$"""
+            { "image": "{{DockerFixture.RuntimeImage}}", "command": "sh -c 'echo dying >&2; exit 3'", "labels": { "team": "data" } }
+            """);
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output);
+
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(StateType.Crashed, run.StateType);
+        Assert.Contains("non-zero status code 3", run.State!.Message, StringComparison.Ordinal);
+        Assert.Contains("dying", run.State.Message, StringComparison.Ordinal);
+        Assert.Contains("dying", output.ToString(), StringComparison.Ordinal);
+
+        // auto_remove is off by default: the container is kept for inspection, with Prefect's labels.
+        var container = await _fixture.Docker.Containers.InspectContainerAsync(run.InfrastructurePid!);
+        await _fixture.Docker.Containers.RemoveContainerAsync(container.ID, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+        Assert.Equal(runId.ToString(), container.Config!.Labels["prefect.io/flow-run-id"]);
+        Assert.Equal("data", container.Config!.Labels["team"]);
+        Assert.Contains($"PREFECT__FLOW_RUN_ID={runId}", container.Config!.Env);
+    }
+
+    [Fact]
+    public async Task A_cancelling_run_has_its_container_killed_and_ends_cancelled()
+    {
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+
+        // The runtime image has no sleep of its own: the host's (it needs only libc) is mounted in.
+        var deployment = await _fixture.DeployAsync(pool, "sleepy", $$"""
+            { "image": "{{DockerFixture.RuntimeImage}}", "command": "/opt/sleep 600", "volumes": ["/usr/bin/sleep:/opt/sleep:ro"], "auto_remove": true }
+            """);
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output);
+        var started = await _fixture.Server.WaitAsync(runId, r => r.InfrastructurePid is not null);
+
+        await _fixture.Server.Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Cancelling, Name = "Cancelling" });
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(StateType.Cancelled, run.StateType);
+        Assert.False(await _fixture.ContainerExistsAsync(started.InfrastructurePid!));
+    }
+
+    [Fact]
+    public async Task An_image_on_a_registry_with_auth_is_pulled_with_the_docker_config_credentials()
+    {
+        const string image = "localhost:5001/dotnet/runtime-deps:10.0";
+        await _fixture.RemoveImageAsync(image);
+        var configDir = Path.Combine(_fixture.Server.Home, Unique("docker-config"));
+        Directory.CreateDirectory(configDir);
+        var configPath = Path.Combine(configDir, "config.json");
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + _fixture.AwsPassword));
+        await File.WriteAllTextAsync(configPath, $$"""{ "auths": { "localhost:5001": { "auth": "{{auth}}" } } }""");
+        var job = new FlowRunJob(Guid.NewGuid(), Unique("pull"), new JsonObject
+        {
+            ["image"] = image,
+            ["command"] = "sh -c 'echo pulled'",
+            ["auto_remove"] = true,
+        }, new Dictionary<string, string>());
+        using var output = new StringWriter();
+
+        var anonymous = await new DockerInfrastructure(_fixture.Docker, output).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+        var authenticated = await new DockerInfrastructure(_fixture.Docker, output, new DockerConfigCredentials(configPath)).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.Equal(-1, anonymous.ExitCode);
+        Assert.StartsWith("FLOWS4022:", anonymous.Reason, StringComparison.Ordinal);
+        Assert.True(authenticated.ExitCode == 0, $"{authenticated.Reason}\n{output}");
+        Assert.Contains("pulled", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.AwsPassword, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_image_with_pull_policy_never_is_a_coded_error()
+    {
+        var job = new FlowRunJob(Guid.NewGuid(), Unique("never"), new JsonObject
+        {
+            ["image"] = "localhost:5000/flows/does-not-exist:" + Unique("t"),
+            ["image_pull_policy"] = "Never",
+        }, new Dictionary<string, string>());
+
+        var result = await new DockerInfrastructure(_fixture.Docker, TextWriter.Null).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.Equal(-1, result.ExitCode);
+        Assert.StartsWith("FLOWS4023:", result.Reason, StringComparison.Ordinal);
+    }
+}
