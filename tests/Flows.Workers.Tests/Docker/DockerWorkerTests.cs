@@ -18,9 +18,9 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
 
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
-    private (FlowWorker Worker, Task Running, CancellationTokenSource Stop) Start(string pool, TextWriter output)
+    private (FlowWorker Worker, Task Running, CancellationTokenSource Stop) Start(string pool, TextWriter output, TimeSpan? grace = null)
     {
-        var options = new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) };
+        var options = new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100), ShutdownGrace = grace ?? TimeSpan.FromSeconds(30) };
         var worker = new FlowWorker(_fixture.Server.Client, options, new DockerInfrastructure(_fixture.Docker, output), output);
         var stop = new CancellationTokenSource();
         return (worker, worker.RunAsync(stop.Token), stop);
@@ -85,11 +85,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     {
         var pool = Unique("docker");
         await _fixture.CreateDockerPoolAsync(pool);
-
-        // The runtime image has no sleep of its own: the host's (it needs only libc) is mounted in.
-        var deployment = await _fixture.DeployAsync(pool, "sleepy", $$"""
-            { "image": "{{DockerFixture.RuntimeImage}}", "command": "/opt/sleep 600", "volumes": ["/usr/bin/sleep:/opt/sleep:ro"], "auto_remove": true }
-            """);
+        var deployment = await DeploySleeperAsync(pool);
         var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
         using var output = new StringWriter();
         var (_, running, stop) = Start(pool, output);
@@ -101,6 +97,50 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         await running;
 
         Assert.Equal(StateType.Cancelled, run.StateType);
+        Assert.False(await _fixture.ContainerExistsAsync(started.InfrastructurePid!));
+    }
+
+    /// <summary>A deployment whose container sleeps until something stops it (the host's sleep, which needs only libc, mounted in).</summary>
+    private Task<Guid> DeploySleeperAsync(string pool) => _fixture.DeployAsync(pool, "sleepy", $$"""
+        { "image": "{{DockerFixture.RuntimeImage}}", "command": "/opt/sleep 600", "volumes": ["/usr/bin/sleep:/opt/sleep:ro"], "auto_remove": true }
+        """);
+
+    [Fact]
+    public async Task A_container_killed_mid_run_ends_crashed_with_the_signal_exit_code()
+    {
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(await DeploySleeperAsync(pool))).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output);
+        var started = await _fixture.Server.WaitAsync(runId, r => r.InfrastructurePid is not null);
+
+        await _fixture.Docker.Containers.KillContainerAsync(started.InfrastructurePid!, new global::Docker.DotNet.Models.ContainerKillParameters { Signal = "SIGKILL" });
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(StateType.Crashed, run.StateType);
+        Assert.Contains("non-zero status code 137", run.State!.Message, StringComparison.Ordinal);
+        Assert.False(await _fixture.ContainerExistsAsync(started.InfrastructurePid!));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_mid_run_leaves_no_run_behind_and_no_container()
+    {
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(await DeploySleeperAsync(pool))).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output, grace: TimeSpan.FromMilliseconds(200));
+        var started = await _fixture.Server.WaitAsync(runId, r => r.InfrastructurePid is not null);
+
+        await stop.CancelAsync();
+        await running;
+
+        // Once RunAsync returns, the run is final and its container gone: nothing is left Running on a dead worker.
+        var run = await _fixture.Server.Client.FlowRuns.ReadFlowRunAsync(runId);
+        Assert.True(WorkerFixture.IsFinal(run), $"{run.StateType}\n{output}");
         Assert.False(await _fixture.ContainerExistsAsync(started.InfrastructurePid!));
     }
 
