@@ -84,6 +84,66 @@ public sealed class DockerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Builds an image of the hello app (runtime image + the built app + its own entrypoint, as a
+    /// <c>dockerfile:</c> deploy makes) with the Engine, pushes it to localhost:5000, and removes the local copy
+    /// so that a run has to pull it from the registry. Returns the image reference.
+    /// </summary>
+    public async Task<string> PushHelloImageAsync()
+    {
+        var tag = $"localhost:5000/flows-workers-tests/hello:{Guid.NewGuid().ToString("N")[..12]}";
+        var context = Path.Combine(Server.Home, "hello-image-" + Guid.NewGuid().ToString("N")[..8]);
+        CopyDirectory(Path.GetDirectoryName(WorkerFixture.HelloApp)!, Path.Combine(context, "app"));
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RuntimeImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [\"dotnet\", \"/app/hello.dll\"]\n");
+        using (var tar = new MemoryStream())
+        {
+            await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(context, tar, includeBaseDirectory: false);
+            tar.Position = 0;
+            var build = new EngineMessages();
+            await Docker.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tar, null, null, build);
+            build.ThrowIfFailed("build " + tag);
+        }
+
+        var push = new EngineMessages();
+        await Docker.Images.PushImageAsync(tag, new ImagePushParameters(), new AuthConfig(), push);
+        push.ThrowIfFailed("push " + tag);
+        await RemoveImageAsync(tag);
+        return tag;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    /// <summary>Keeps the first error of an Engine JSON message stream (build and push report failures only there).</summary>
+    private sealed class EngineMessages : IProgress<JSONMessage>
+    {
+        private string? _error;
+
+        public void Report(JSONMessage value)
+        {
+            if (value?.Error?.Message is { Length: > 0 } message)
+            {
+                Interlocked.CompareExchange(ref _error, message, null);
+            }
+        }
+
+        public void ThrowIfFailed(string what)
+        {
+            if (_error is { } error)
+            {
+                throw new InvalidOperationException($"{what} failed: {error}");
+            }
+        }
+    }
+
     /// <summary>Removes a local image so the next run must pull it (absent is fine).</summary>
     public async Task RemoveImageAsync(string image)
     {

@@ -52,6 +52,29 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
+    public async Task The_hello_image_from_the_local_registry_is_pulled_and_its_own_command_runs_the_flow_run()
+    {
+        var image = await _fixture.PushHelloImageAsync();
+        var pool = Unique("docker");
+        await _fixture.CreateDockerPoolAsync(pool);
+
+        // No command: the image's entrypoint is the app, which is the runner when PREFECT__FLOW_RUN_ID is set.
+        var deployment = await _fixture.DeployAsync(pool, "hello", $$"""{ "image": "{{image}}", "auto_remove": true }""", "HelloFlows.cs:hello", """{ "name": "Arthur" }""");
+        var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
+        using var output = new StringWriter();
+        var (_, running, stop) = Start(pool, output);
+
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Contains($"Pulling image {image}", output.ToString(), StringComparison.Ordinal);
+        var logs = await _fixture.Server.Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
+        Assert.Contains(logs, l => l.Message == "Hello, Arthur!");
+    }
+
+    [Fact]
     public async Task A_container_that_exits_without_reporting_ends_crashed_with_its_exit_code_and_stderr()
     {
         var pool = Unique("docker");
