@@ -167,6 +167,10 @@ public sealed class FlowWorker
         }
 
         var configuration = JobConfigurationRenderer.Render(template, deploymentVariables, ToObject(run.JobVariables), context);
+
+        // References the deploy engine left in job_variables (ctx.*, prefect.variables.*) are resolved now, at run time.
+        configuration = await RunTimeReferences.ResolveAsync(configuration, context, _client.Variables, cancellationToken).ConfigureAwait(false);
+
         if (configuration["name"] is null)
         {
             configuration["name"] = run.Name;

@@ -29,14 +29,14 @@ public static class WorkerHost
         }
         catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            await error.WriteLineAsync($"error FLOWS4001: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type process").ConfigureAwait(false);
+            await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoSuchWorkPool}: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type process").ConfigureAwait(false);
             return 2;
         }
 
         var infrastructure = CreateInfrastructure(type, output);
         if (infrastructure is null)
         {
-            await error.WriteLineAsync($"error FLOWS4002: no '{type}' worker in this build yet (available: process, docker).").ConfigureAwait(false);
+            await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoInfrastructure}: no '{type}' worker in this build yet (available: process, docker).").ConfigureAwait(false);
             return 2;
         }
 
@@ -47,7 +47,7 @@ public static class WorkerHost
         }
         catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            await error.WriteLineAsync($"error FLOWS4001: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type {type}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoSuchWorkPool}: work pool '{options.WorkPool}' does not exist at {client.Options.ApiUrl}. Fix: flows-deploy work-pool create {options.WorkPool} --type {type}").ConfigureAwait(false);
             return 2;
         }
     }
