@@ -159,11 +159,13 @@ public sealed class FlowWorker
         };
         var flow = await _client.Flows.ReadFlowAsync(run.FlowId, cancellationToken).ConfigureAwait(false);
         context["flow"] = new JsonObject { ["id"] = flow.Id.ToString(), ["name"] = flow.Name };
+        var runContext = new FlowRunContext { FlowId = flow.Id, FlowName = flow.Name, WorkPoolId = pool.Id, WorkPoolName = pool.Name, WorkerName = Name };
         if (run.DeploymentId is { } deploymentId)
         {
             var deployment = await _client.Deployments.ReadDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false);
             deploymentVariables = ToObject(deployment.JobVariables);
             context["deployment"] = new JsonObject { ["id"] = deployment.Id.ToString(), ["name"] = deployment.Name };
+            runContext = runContext with { DeploymentId = deployment.Id, DeploymentName = deployment.Name };
         }
 
         var configuration = JobConfigurationRenderer.Render(template, deploymentVariables, ToObject(run.JobVariables), context);
@@ -195,7 +197,7 @@ public sealed class FlowWorker
             environment[PrefectClientOptions.ApiKeyVariable] = apiKey;
         }
 
-        return new FlowRunJob(run.Id, run.Name ?? run.Id.ToString(), configuration, environment);
+        return new FlowRunJob(run.Id, run.Name ?? run.Id.ToString(), configuration, environment, runContext);
     }
 
     private async Task RecordInfrastructureAsync(Guid runId, string infrastructureId)
