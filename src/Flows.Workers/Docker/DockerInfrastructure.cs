@@ -48,6 +48,12 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
                 }
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled (run Cancelling, or the worker stopping) while pulling or creating: nothing ran, and the
+            // worker core settles the run's state from this result rather than from an exception.
+            return new InfrastructureResult(-1, "cancelled before the container started");
+        }
         catch (DockerJobException e)
         {
             return new InfrastructureResult(-1, e.Message);
@@ -137,12 +143,22 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
     private async Task<InfrastructureResult> StartAndWatchAsync(string id, DockerContainerSpec spec, Func<string, Task> started, CancellationToken cancellationToken)
     {
-        foreach (var network in spec.ExtraNetworks)
+        try
         {
-            await docker.Networks.ConnectNetworkAsync(network, new NetworkConnectParameters { Container = id }, cancellationToken).ConfigureAwait(false);
+            foreach (var network in spec.ExtraNetworks)
+            {
+                await docker.Networks.ConnectNetworkAsync(network, new NetworkConnectParameters { Container = id }, cancellationToken).ConfigureAwait(false);
+            }
+
+            await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DockerApiException or HttpRequestException)
+        {
+            // It never ran, so there is nothing to inspect; a Created container left behind would also hold the run's name.
+            await RemoveQuietlyAsync(id).ConfigureAwait(false);
+            throw;
         }
 
-        await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
         await started(id).ConfigureAwait(false);
         var tail = new ErrorTail();
         using var stopLogs = new CancellationTokenSource();
@@ -233,6 +249,10 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         try
         {
             await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already removed (a container that never started is removed at once).
         }
         catch (Exception e) when (e is DockerApiException or HttpRequestException)
         {

@@ -144,6 +144,14 @@ public sealed class DockerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The containers (running or not) labelled with this flow run's id.</summary>
+    public async Task<IList<ContainerListResponse>> ContainersOfRunAsync(Guid flowRunId) =>
+        await Docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"prefect.io/flow-run-id={flowRunId}"] = true } },
+        });
+
     /// <summary>Removes a local image so the next run must pull it (absent is fine).</summary>
     public async Task RemoveImageAsync(string image)
     {

@@ -196,6 +196,38 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
+    public async Task Cancelled_before_the_container_starts_is_a_result_and_leaves_nothing_behind()
+    {
+        var job = new FlowRunJob(Guid.NewGuid(), Unique("early"), new JsonObject { ["image"] = DockerFixture.RuntimeImage, ["command"] = "sh -c 'exit 0'" }, new Dictionary<string, string>());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var result = await new DockerInfrastructure(_fixture.Docker, TextWriter.Null).RunAsync(job, _ => Task.CompletedTask, cancelled.Token);
+
+        Assert.Equal(-1, result.ExitCode);
+        Assert.Equal("cancelled before the container started", result.Reason);
+        Assert.Empty(await _fixture.ContainersOfRunAsync(job.FlowRunId));
+    }
+
+    [Fact]
+    public async Task A_container_the_engine_cannot_start_is_a_coded_error_and_is_removed()
+    {
+        // The Engine creates the container, then fails to start it: the command does not exist in the image.
+        var job = new FlowRunJob(Guid.NewGuid(), Unique("nocommand"), new JsonObject
+        {
+            ["image"] = DockerFixture.RuntimeImage,
+            ["command"] = "/no/such/flows-binary",
+        }, new Dictionary<string, string>());
+
+        var result = await new DockerInfrastructure(_fixture.Docker, TextWriter.Null).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.Equal(-1, result.ExitCode);
+        Assert.StartsWith("FLOWS4024:", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("/no/such/flows-binary", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(await _fixture.ContainersOfRunAsync(job.FlowRunId));
+    }
+
+    [Fact]
     public async Task A_missing_image_with_pull_policy_never_is_a_coded_error()
     {
         var job = new FlowRunJob(Guid.NewGuid(), Unique("never"), new JsonObject
