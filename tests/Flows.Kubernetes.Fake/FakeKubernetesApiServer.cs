@@ -51,6 +51,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         set => _http.User = value;
     }
 
+    /// <summary>How many watch streams are open now (lets a test wait until its watch is established).</summary>
+    public int OpenWatches => _cluster.Store.OpenWatches;
+
     /// <summary>The current global resourceVersion.</summary>
     public long ResourceVersion => _cluster.Store.ResourceVersion;
 

@@ -33,6 +33,17 @@ internal sealed class ObjectStore
         }
     }
 
+    public int OpenWatches
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     /// <summary>Completes at the next commit: lets test helpers wait for "something changed" without polling.</summary>
     public Task Changed
     {
