@@ -1,5 +1,6 @@
 using Flows.Api.Client;
 using Flows.Workers.Docker;
+using Flows.Workers.Kubernetes;
 using Flows.Workers.Process;
 
 namespace Flows.Workers;
@@ -12,6 +13,7 @@ public static class WorkerHost
     {
         "process" => new ProcessInfrastructure(output),
         "docker" => DockerInfrastructure.Create(output),
+        "kubernetes" => new KubernetesInfrastructure(output),
         _ => null,
     };
 
@@ -36,7 +38,7 @@ public static class WorkerHost
         var infrastructure = CreateInfrastructure(type, output);
         if (infrastructure is null)
         {
-            await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoInfrastructure}: no '{type}' worker in this build yet (available: process, docker).").ConfigureAwait(false);
+            await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoInfrastructure}: no '{type}' worker in this build yet (available: process, docker, kubernetes).").ConfigureAwait(false);
             return 2;
         }
 
