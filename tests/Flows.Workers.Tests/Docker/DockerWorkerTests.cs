@@ -1,6 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Flows.Api.Client;
 using Flows.Api.Models;
+using Flows.Server;
+using Flows.Server.WorkPools;
 using Flows.Workers.Docker;
 
 namespace Flows.Workers.Tests.Docker;
@@ -72,6 +76,51 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         Assert.Contains($"Pulling image {image}", output.ToString(), StringComparison.Ordinal);
         var logs = await _fixture.Server.Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
         Assert.Contains(logs, l => l.Message == "Hello, Arthur!");
+    }
+
+    [Fact]
+    public async Task Against_a_server_that_requires_an_api_key_the_run_gets_the_workers_key_and_completes_and_the_key_is_never_printed()
+    {
+        const string key = "flows-test-key-5f0c2a";
+        var home = Path.Combine(_fixture.Server.Home, Unique("keyed"));
+        Directory.CreateDirectory(home);
+        await using var server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home, ApiKeys = [key] });
+        using var client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()), ApiKey = key });
+        var pool = Unique("docker");
+        await client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = pool, Type = "docker", BaseJobTemplate = BaseJobTemplates.ForType("docker") });
+        var flow = await client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        var appDir = Path.GetDirectoryName(WorkerFixture.HelloApp)!;
+        var deployment = await client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "keyed",
+            FlowId = flow.Id,
+            WorkPoolName = pool,
+            Entrypoint = "HelloFlows.cs:hello",
+            Parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{ "name": "Arthur" }"""),
+            JobVariables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>($$"""
+                { "image": "{{DockerFixture.RuntimeImage}}", "command": "dotnet /app/hello.dll", "volumes": ["{{appDir}}:/app:ro"], "auto_remove": true }
+                """),
+        });
+        var runId = (await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
+        using var output = new StringWriter();
+        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(_fixture.Docker, output), output);
+        using var stop = new CancellationTokenSource();
+        var running = worker.RunAsync(stop.Token);
+
+        FlowRun run;
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+        {
+            while (!WorkerFixture.IsFinal(run = await client.FlowRuns.ReadFlowRunAsync(runId, limit.Token)))
+            {
+                await Task.Delay(100, limit.Token);
+            }
+        }
+
+        await stop.CancelAsync();
+        await running;
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
