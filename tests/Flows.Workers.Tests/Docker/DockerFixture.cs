@@ -144,6 +144,18 @@ public sealed class DockerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The digest localhost:5000 serves for <paramref name="repository"/>:<paramref name="tag"/>.</summary>
+    public async Task<string> ManifestDigestAsync(string repository, string tag)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"http://127.0.0.1:5000/v2/{repository}/manifests/{tag}");
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return response.Headers.GetValues("Docker-Content-Digest").Single();
+    }
+
     /// <summary>The containers (running or not) labelled with this flow run's id.</summary>
     public async Task<IList<ContainerListResponse>> ContainersOfRunAsync(Guid flowRunId) =>
         await Docker.Containers.ListContainersAsync(new ContainersListParameters

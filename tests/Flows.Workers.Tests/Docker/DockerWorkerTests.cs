@@ -277,6 +277,32 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
+    public async Task An_image_pinned_by_tag_and_digest_as_deploy_writes_it_is_pulled_by_digest_and_runs()
+    {
+        // The deploy engine pins images as <registry>/<repo>:<tag>@sha256:<digest>.
+        var digest = await _fixture.ManifestDigestAsync("dotnet/runtime-deps", "10.0");
+        var image = $"localhost:5000/dotnet/runtime-deps:10.0@{digest}";
+        await _fixture.RemoveImageAsync("localhost:5000/dotnet/runtime-deps:10.0");
+        await _fixture.RemoveImageAsync($"localhost:5000/dotnet/runtime-deps@{digest}");
+        var job = new FlowRunJob(Guid.NewGuid(), Unique("pinned"), new JsonObject
+        {
+            ["image"] = image,
+            ["command"] = "sh -c 'echo pinned-ok'",
+            ["auto_remove"] = true,
+        }, new Dictionary<string, string>());
+        using var output = new StringWriter();
+
+        var first = await new DockerInfrastructure(_fixture.Docker, output).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+        var second = await new DockerInfrastructure(_fixture.Docker, output).RunAsync(job, _ => Task.CompletedTask, CancellationToken.None);
+
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0, $"{first.Reason} / {second.Reason}\n{output}");
+        Assert.Equal(2, output.ToString().Split("pinned-ok").Length - 1);
+
+        // IfNotPresent (the default for a pinned image): the second run found the image and did not pull again.
+        Assert.Equal(1, output.ToString().Split("Pulling image").Length - 1);
+    }
+
+    [Fact]
     public async Task A_missing_image_with_pull_policy_never_is_a_coded_error()
     {
         var job = new FlowRunJob(Guid.NewGuid(), Unique("never"), new JsonObject
