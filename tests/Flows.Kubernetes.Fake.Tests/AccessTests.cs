@@ -96,6 +96,37 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task A_secret_created_first_and_patched_to_be_owned_by_the_job_goes_with_the_job()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "api-key" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, Namespace);
+        var job = await client.BatchV1.CreateNamespacedJobAsync(Job(), Namespace);
+
+        var owner = $"{{\"metadata\":{{\"ownerReferences\":[{{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"name\":\"hello-run\",\"uid\":\"{job.Metadata.Uid}\"}}]}}}}";
+        var patched = await client.CoreV1.PatchNamespacedSecretAsync(new V1Patch(owner, V1Patch.PatchType.StrategicMergePatch), "api-key", Namespace);
+        Assert.Equal(job.Metadata.Uid, patched.Metadata.OwnerReferences.Single().Uid);
+        Assert.Equal("v", System.Text.Encoding.UTF8.GetString(patched.Data["k"]));
+
+        await client.BatchV1.DeleteNamespacedJobAsync("hello-run", Namespace, propagationPolicy: "Foreground");
+
+        Assert.Empty(fake.ListSecrets(Namespace));
+    }
+
+    [Fact]
+    public async Task Status_sent_to_the_main_resource_is_ignored_as_the_status_subresource_owns_it()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+        await client.BatchV1.CreateNamespacedJobAsync(Job(), Namespace);
+
+        var patched = await client.BatchV1.PatchNamespacedJobAsync(new V1Patch("{\"status\":{\"succeeded\":1}}", V1Patch.PatchType.MergePatch), "hello-run", Namespace);
+
+        Assert.Null(patched.Status.Succeeded);
+        Assert.Equal(1, patched.Status.Active);
+    }
+
+    [Fact]
     public async Task Deleting_a_namespace_deletes_what_is_in_it()
     {
         var (fake, client) = await StartAsync();

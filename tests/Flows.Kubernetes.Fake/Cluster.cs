@@ -151,6 +151,21 @@ internal sealed class Cluster
                 metadata["namespace"] = @namespace;
             }
 
+            // Kinds with a status subresource ignore status on the main resource: PUT/PATCH there cannot change it.
+            if (kind == ResourceKind.Jobs || kind == ResourceKind.Pods || kind == ResourceKind.Namespaces)
+            {
+                obj["status"] = current["status"]?.DeepClone();
+                if (obj["status"] is null)
+                {
+                    obj.Remove("status");
+                }
+            }
+
+            if (kind == ResourceKind.Secrets)
+            {
+                Defaulting.Apply(kind, obj);
+            }
+
             if (kind == ResourceKind.Jobs && !JsonNode.DeepEquals(obj["spec"], current["spec"]))
             {
                 metadata["generation"] = (current["metadata"].Number("generation") ?? 1) + 1;
