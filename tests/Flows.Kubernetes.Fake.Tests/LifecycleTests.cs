@@ -163,6 +163,31 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task A_propagation_policy_in_the_DeleteOptions_body_counts_as_in_the_query()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+        await client.BatchV1.CreateNamespacedJobAsync(Job(), Namespace);
+
+        await client.BatchV1.DeleteNamespacedJobAsync("hello-run", Namespace, new V1DeleteOptions { PropagationPolicy = "Background" });
+
+        Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Namespace)).Items);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_JSON_is_400()
+    {
+        var (fake, _) = await StartAsync();
+        await using var __ = fake;
+        using var http = new HttpClient();
+
+        using var response = await http.PostAsync($"{fake.Url}/apis/batch/v1/namespaces/{Namespace}/jobs", new StringContent("{not json", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("BadRequest", KubernetesJson.Deserialize<V1Status>(await response.Content.ReadAsStringAsync()).Reason);
+    }
+
+    [Fact]
     public async Task Deleting_a_job_without_a_propagation_policy_orphans_its_pods()
     {
         var (fake, client) = await StartAsync();

@@ -60,6 +60,12 @@ internal sealed class HttpFrontEnd
         {
             // The client went away or the fake is stopping: nothing left to answer.
         }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // A bug in the fake (its own schema self-check, a malformed body it did not expect): say so in a Status,
+            // so the failing test shows the reason instead of a bare 500.
+            await WriteJsonAsync(context, 500, new StatusException(500, "InternalError", $"the fake API server failed: {e}").ToStatus());
+        }
     }
 
     private async Task RouteAsync(HttpContext context, string body)
