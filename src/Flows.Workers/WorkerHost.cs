@@ -17,7 +17,7 @@ public static class WorkerHost
         _ => null,
     };
 
-    /// <summary>Runs a worker until cancelled; returns an exit code (0 after a clean shutdown).</summary>
+    /// <summary>Runs a worker until cancelled; returns an exit code (0 after a clean shutdown, 1 when the infrastructure is not ready, 2 for bad input).</summary>
     public static async Task<int> RunAsync(PrefectClient client, WorkerOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -40,6 +40,12 @@ public static class WorkerHost
         {
             await error.WriteLineAsync($"error {WorkerDiagnosticCodes.NoInfrastructure}: no '{type}' worker in this build yet (available: process, docker, kubernetes).").ConfigureAwait(false);
             return 2;
+        }
+
+        if (infrastructure is IInfrastructurePreflight preflight && await preflight.CheckAsync(cancellationToken).ConfigureAwait(false) is { } problem)
+        {
+            await error.WriteLineAsync($"error {problem}").ConfigureAwait(false);
+            return 1;
         }
 
         try

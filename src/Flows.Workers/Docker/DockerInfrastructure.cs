@@ -14,7 +14,7 @@ namespace Flows.Workers.Docker;
 /// the Engine's own AutoRemove, which may delete the container before the wait returns. Cancelling kills the
 /// container (SIGKILL, like the process worker), so the worker core decides the final state.
 /// </summary>
-public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output, IRegistryCredentials? credentials = null) : IFlowRunInfrastructure
+public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output, IRegistryCredentials? credentials = null) : IFlowRunInfrastructure, IInfrastructurePreflight
 {
     /// <summary>How many numbered names to try when a container of the same name exists (a re-submitted run).</summary>
     private const int NameAttempts = 10;
@@ -26,6 +26,20 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
     /// <summary>The infrastructure the worker host uses: the local Engine and the docker CLI's credentials.</summary>
     public static DockerInfrastructure Create(TextWriter output) => new(CreateClient(), output, DockerConfigCredentials.FromEnvironment());
+
+    /// <summary>Pings the Engine, so a worker with no Engine stops at start instead of crashing every run it claims.</summary>
+    public async Task<string?> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await docker.System.PingAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException or DockerApiException or TimeoutException)
+        {
+            return EngineUnreachable(e);
+        }
+    }
 
     public async Task<InfrastructureResult> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken cancellationToken)
     {
@@ -60,7 +74,7 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         }
         catch (HttpRequestException e)
         {
-            return new InfrastructureResult(-1, $"{DockerDiagnosticCodes.EngineUnreachable}: the Docker Engine at {EngineEndpoint()} did not answer ({e.Message}). Start it (bash .ci/docker.sh here) or point DOCKER_HOST at one.");
+            return new InfrastructureResult(-1, EngineUnreachable(e));
         }
         catch (DockerApiException e)
         {
@@ -259,6 +273,9 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
             Say($"warning: could not remove container {Short(id)}: {e.Message}");
         }
     }
+
+    private string EngineUnreachable(Exception e) =>
+        $"{DockerDiagnosticCodes.EngineUnreachable}: the Docker Engine at {EngineEndpoint()} did not answer ({e.Message}). Start it (bash .ci/docker.sh here) or point DOCKER_HOST at one.";
 
     private string EngineEndpoint() => docker is DockerClient client ? client.Options.Endpoint?.ToString() ?? "DOCKER_HOST" : "DOCKER_HOST";
 

@@ -303,6 +303,22 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
+    public async Task The_preflight_passes_with_the_engine_and_names_the_endpoint_and_the_fix_without_one()
+    {
+        var missing = Path.Combine(_fixture.Server.Home, "no-docker.sock");
+        using var nowhere = new global::Docker.DotNet.DockerClientBuilder().WithEndpoint(new Uri("unix://" + missing)).Build();
+
+        var ready = await new DockerInfrastructure(_fixture.Docker, TextWriter.Null).CheckAsync();
+        var problem = await new DockerInfrastructure(nowhere, TextWriter.Null).CheckAsync();
+
+        Assert.Null(ready);
+        Assert.NotNull(problem);
+        Assert.StartsWith("FLOWS4020:", problem, StringComparison.Ordinal);
+        Assert.Contains(missing, problem, StringComparison.Ordinal);
+        Assert.Contains("DOCKER_HOST", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_image_with_pull_policy_never_is_a_coded_error()
     {
         var job = new FlowRunJob(Guid.NewGuid(), Unique("never"), new JsonObject
