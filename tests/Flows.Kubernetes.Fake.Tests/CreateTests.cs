@@ -44,18 +44,19 @@ public sealed class CreateTests
     {
         var (fake, client) = await StartAsync();
         await using var _ = fake;
-        // The typed model cannot express the mistake: send the JSON Prefect's template renders.
+        // The typed model cannot express the mistake: send the JSON Prefect's template renders, still through the
+        // real client (its untyped CustomObjects call posts any body to /apis/batch/v1/namespaces/{ns}/jobs).
         var json = KubernetesJson.Serialize(Job()).Replace("\"restartPolicy\":\"Never\"", "\"restartPolicy\":\"Never\",\"parallelism\":1,\"completions\":1", StringComparison.Ordinal);
         Assert.Contains("parallelism", json, StringComparison.Ordinal);
-        using var http = new HttpClient();
-        using var response = await http.PostAsync($"{fake.Url}/apis/batch/v1/namespaces/{Namespace}/jobs", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
-        var status = KubernetesJson.Deserialize<V1Status>(await response.Content.ReadAsStringAsync());
-        Assert.Equal(422, (int)response.StatusCode);
+        var status = await StatusOfAsync(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(System.Text.Json.Nodes.JsonNode.Parse(json)!, "batch", "v1", Namespace, "jobs"));
+
+        Assert.Equal(422, status.Code);
         Assert.Equal("Invalid", status.Reason);
         Assert.Contains(status.Details.Causes, c => c.Field == "spec.template.spec.parallelism");
         Assert.Contains(status.Details.Causes, c => c.Field == "spec.template.spec.completions");
         Assert.Empty(fake.ListJobs(Namespace));
+        Assert.Contains("\"parallelism\":1", Assert.Single(fake.Requests, r => r.Method == "POST").Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,10 +65,9 @@ public sealed class CreateTests
         var (fake, client) = await StartAsync();
         await using var _ = fake;
         var json = KubernetesJson.Serialize(Job()).Replace("\"backoffLimit\":0", "\"backoffLimit\":\"six\"", StringComparison.Ordinal);
-        using var http = new HttpClient();
-        using var response = await http.PostAsync($"{fake.Url}/apis/batch/v1/namespaces/{Namespace}/jobs", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
-        var status = KubernetesJson.Deserialize<V1Status>(await response.Content.ReadAsStringAsync());
+        var status = await StatusOfAsync(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(System.Text.Json.Nodes.JsonNode.Parse(json)!, "batch", "v1", Namespace, "jobs"));
+
         Assert.Equal(422, status.Code);
         Assert.Equal("spec.backoffLimit", Assert.Single(status.Details.Causes).Field);
     }
