@@ -317,7 +317,7 @@ internal sealed class Cluster
 
     private IEnumerable<(ResourceKind Kind, JsonObject Object)> Dependents(string? @namespace, string ownerUid) =>
         ResourceKind.All.Where(k => k.Namespaced && @namespace is not null)
-            .SelectMany(k => Store.List(k, @namespace, LabelSelector.Everything, FieldSelector.Parse(null)).Items.Where(o => o.IsOwnedBy(ownerUid)).Select(o => (k, o)))
+            .SelectMany(k => Store.Find(k, @namespace, o => o.IsOwnedBy(ownerUid)).Select(o => (k, o)))
             .ToList();
 
     private static void CheckTypeAndNamespace(ResourceKind kind, string? @namespace, JsonObject obj)

@@ -67,7 +67,7 @@ internal sealed class JobController
         lock (Gate)
         {
             var now = _cluster.Clock.Now;
-            foreach (var job in _cluster.Store.List(ResourceKind.Jobs, null, LabelSelector.Everything, FieldSelector.Parse(null)).Items)
+            foreach (var job in _cluster.Store.Find(ResourceKind.Jobs, null, j => j["spec"]?["ttlSecondsAfterFinished"] is not null && FinishTime(j) is not null))
             {
                 var ttl = job["spec"].Number("ttlSecondsAfterFinished");
                 var finished = FinishTime(job);
@@ -127,8 +127,7 @@ internal sealed class JobController
 
         var uid = job.Uid()!;
         var spec = job["spec"]!;
-        var pods = _cluster.Store.List(ResourceKind.Pods, @namespace, LabelSelector.Everything, FieldSelector.Parse(null)).Items
-            .Where(p => p.IsOwnedBy(uid)).ToList();
+        var pods = _cluster.Store.Find(ResourceKind.Pods, @namespace, p => p.IsOwnedBy(uid));
         var status = job["status"] ?? new JsonObject();
         var succeeded = status.Number("succeeded") ?? 0;
         var failed = status.Number("failed") ?? 0;

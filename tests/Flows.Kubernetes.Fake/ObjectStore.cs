@@ -64,6 +64,19 @@ internal sealed class ObjectStore
         }
     }
 
+    /// <summary>Copies of the objects of a kind (in a namespace, or all) that pass <paramref name="match"/>, tested before copying.</summary>
+    public List<JsonObject> Find(ResourceKind kind, string? @namespace, Func<JsonObject, bool> match)
+    {
+        lock (Gate)
+        {
+            return _objects
+                .Where(p => p.Key.Resource == kind.Plural && (@namespace is null || p.Key.Namespace == @namespace) && match(p.Value))
+                .OrderBy(p => p.Key.Namespace, StringComparer.Ordinal).ThenBy(p => p.Key.Name, StringComparer.Ordinal)
+                .Select(p => (JsonObject)p.Value.DeepClone())
+                .ToList();
+        }
+    }
+
     public (List<JsonObject> Items, long ResourceVersion) List(ResourceKind kind, string? @namespace, LabelSelector labels, FieldSelector fields)
     {
         lock (Gate)
