@@ -319,6 +319,29 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
+    public async Task A_second_container_for_a_name_in_use_is_numbered_instead_of_failing()
+    {
+        var name = Unique("twice");
+        var job = new FlowRunJob(Guid.NewGuid(), name, new JsonObject { ["image"] = DockerFixture.RuntimeImage, ["command"] = "sh -c 'exit 0'", ["name"] = name }, new Dictionary<string, string>());
+        var ids = new List<string>();
+        var infrastructure = new DockerInfrastructure(_fixture.Docker, TextWriter.Null);
+
+        // auto_remove is off, so the first container keeps the name while the second is created.
+        var first = await infrastructure.RunAsync(job, id => { ids.Add(id); return Task.CompletedTask; }, CancellationToken.None);
+        var second = await infrastructure.RunAsync(job, id => { ids.Add(id); return Task.CompletedTask; }, CancellationToken.None);
+        var names = new List<string>();
+        foreach (var id in ids)
+        {
+            names.Add((await _fixture.Docker.Containers.InspectContainerAsync(id)).Name);
+            await _fixture.Docker.Containers.RemoveContainerAsync(id, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+        }
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal(["/" + name, "/" + name + "-1"], names);
+    }
+
+    [Fact]
     public async Task A_missing_image_with_pull_policy_never_is_a_coded_error()
     {
         var job = new FlowRunJob(Guid.NewGuid(), Unique("never"), new JsonObject
