@@ -25,6 +25,37 @@ public sealed class ControlTests
     }
 
     [Fact]
+    public async Task PodsOfJob_is_in_creation_order_whatever_changed_since()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+        var job = Job();
+        job.Spec.Parallelism = 2;
+        job.Spec.Completions = 2;
+        await client.BatchV1.CreateNamespacedJobAsync(job, Namespace);
+        var before = fake.PodsOfJob(Namespace, "hello-run").Select(p => p.Metadata.Name).ToList();
+        Assert.Equal(2, before.Count);
+
+        fake.SetPodRunning(Namespace, before[0]);
+
+        Assert.Equal(before, fake.PodsOfJob(Namespace, "hello-run").Select(p => p.Metadata.Name));
+    }
+
+    [Fact]
+    public async Task A_dry_run_create_answers_the_object_and_stores_nothing()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+
+        var job = await client.BatchV1.CreateNamespacedJobAsync(Job(), Namespace, dryRun: "All");
+        var status = await StatusOfAsync(() => client.BatchV1.CreateNamespacedJobAsync(Job(), "gone", dryRun: "All"));
+
+        Assert.Equal("hello-run", job.Metadata.Name);
+        Assert.Empty(fake.ListJobs(Namespace));
+        Assert.Equal(404, status.Code);
+    }
+
+    [Fact]
     public async Task A_job_with_ttl_0_is_deleted_as_soon_as_it_finishes()
     {
         var (fake, client) = await StartAsync();

@@ -128,7 +128,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>The pods the controller made for a Job (selected by its job-name label), oldest first.</summary>
     public IReadOnlyList<V1Pod> PodsOfJob(string @namespace, string jobName) =>
         List<V1Pod>(ResourceKind.Pods, @namespace, $"batch.kubernetes.io/job-name={jobName}")
-            .OrderBy(p => p.Metadata.CreationTimestamp).ThenBy(p => long.Parse(p.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            .OrderBy(p => _cluster.Store.CreatedAt(ResourceKind.Pods, @namespace, p.Metadata.Name)).ToList();
 
     /// <summary>Waits (on changes, not polling) until a Job matching <paramref name="match"/> exists in the namespace.</summary>
     public Task<V1Job> WaitForJobAsync(string @namespace, Func<V1Job, bool>? match = null, CancellationToken cancellationToken = default) =>

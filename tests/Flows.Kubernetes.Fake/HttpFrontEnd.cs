@@ -229,6 +229,11 @@ internal sealed class HttpFrontEnd
     private JsonObject Preview(ResourceKind kind, string? ns, JsonObject body)
     {
         var scratch = new Cluster(new ObjectStore(16), _cluster.Clock, new PodLogs());
+        if (ns is not null && !_cluster.Store.Exists(ResourceKind.Namespaces, null, ns))
+        {
+            throw StatusException.NamespaceNotFound(ns);
+        }
+
         if (ns is not null)
         {
             scratch.Create(ResourceKind.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });

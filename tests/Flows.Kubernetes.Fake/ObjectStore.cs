@@ -13,6 +13,7 @@ internal sealed class ObjectStore
     private readonly Dictionary<(string Resource, string Namespace, string Name), JsonObject> _objects = [];
     private readonly LinkedList<StoredChange> _history = new();
     private readonly List<WatchSubscription> _watchers = [];
+    private readonly Dictionary<(string Resource, string Namespace, string Name), long> _createdAt = [];
     private readonly int _historyLimit;
     private long _resourceVersion = 1;
     private long _compactedThrough = 1;
@@ -97,6 +98,15 @@ internal sealed class ObjectStore
     public JsonObject Update(ResourceKind kind, string? @namespace, JsonObject obj, JsonObject previous) => Commit(kind, @namespace, obj, "MODIFIED", previous);
 
     public JsonObject Remove(ResourceKind kind, string? @namespace, JsonObject obj) => Commit(kind, @namespace, obj, "DELETED", previous: null);
+
+    /// <summary>The resourceVersion an object was created at: creation order, which later changes do not disturb.</summary>
+    public long CreatedAt(ResourceKind kind, string? @namespace, string name)
+    {
+        lock (Gate)
+        {
+            return _createdAt.TryGetValue(Key(kind, @namespace, name), out var at) ? at : long.MaxValue;
+        }
+    }
 
     public bool Exists(ResourceKind kind, string? @namespace, string name)
     {
@@ -219,6 +229,12 @@ internal sealed class ObjectStore
             if (type == "DELETED")
             {
                 _objects.Remove(key);
+                _createdAt.Remove(key);
+            }
+            else if (type == "ADDED")
+            {
+                _objects[key] = stored;
+                _createdAt[key] = _resourceVersion;
             }
             else
             {
