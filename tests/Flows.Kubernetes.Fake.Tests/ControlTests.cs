@@ -133,6 +133,26 @@ public sealed class ControlTests
     }
 
     [Fact]
+    public async Task Configmaps_and_serviceaccounts_are_served_and_schema_checked()
+    {
+        var (fake, client) = await StartAsync();
+        await using var _ = fake;
+
+        var map = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "settings" }, Data = new Dictionary<string, string> { ["a"] = "1" } }, Namespace);
+        var account = await client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "prefect-worker" } }, Namespace);
+        // Core resources have no untyped call in the client: post the misspelt field with the client's own HttpClient.
+        using var response = await client.HttpClient.PostAsync(new Uri(client.BaseUri, $"api/v1/namespaces/{Namespace}/configmaps"),
+            new StringContent("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},\"datum\":{}}", System.Text.Encoding.UTF8, "application/json"));
+        var status = KubernetesJson.Deserialize<V1Status>(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("1", (await client.CoreV1.ReadNamespacedConfigMapAsync("settings", Namespace)).Data["a"]);
+        Assert.NotNull(map.Metadata.Uid);
+        Assert.Equal("prefect-worker", (await client.CoreV1.ListNamespacedServiceAccountAsync(Namespace)).Items.Single().Metadata.Name);
+        Assert.NotNull(account.Metadata.ResourceVersion);
+        Assert.Equal(("datum", 422), (status.Details.Causes.Single().Field, status.Code));
+    }
+
+    [Fact]
     public async Task A_pod_a_client_creates_is_validated_and_defaulted_too()
     {
         var (fake, client) = await StartAsync();

@@ -16,7 +16,7 @@ internal sealed record ApiRoute(ResourceKind Kind, string? Namespace, string? Na
         {
             (group, version, rest) = ("", segments[1], segments[2..]);
         }
-        else if (segments.Length >= 3 && segments[0] == "apis")
+        else if (segments.Length >= 3 && segments[0] == "apis" && segments[1].Length > 0)
         {
             (group, version, rest) = (segments[1], segments[2], segments[3..]);
         }
