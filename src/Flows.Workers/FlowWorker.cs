@@ -21,7 +21,7 @@ public sealed class FlowWorker
     private readonly WorkerOptions _options;
     private readonly IFlowRunInfrastructure _infrastructure;
     private readonly TextWriter _output;
-    private readonly ConcurrentDictionary<Guid, (Task Task, CancellationTokenSource Stop)> _running = new();
+    private readonly ConcurrentDictionary<Guid, (Task Task, CancellationTokenSource Stop, CancellationTokenSource Detach)> _running = new();
 
     public FlowWorker(PrefectClient client, WorkerOptions options, IFlowRunInfrastructure infrastructure, TextWriter output)
     {
@@ -53,6 +53,11 @@ public sealed class FlowWorker
         var heartbeat = HeartbeatLoopAsync(stopHeartbeat.Token);
         try
         {
+            if (_infrastructure is IReattachableInfrastructure)
+            {
+                await ReattachAsync(pool, cancellationToken).ConfigureAwait(false);
+            }
+
             while (!cancellationToken.IsCancellationRequested)
             {
                 try
@@ -116,22 +121,66 @@ public sealed class FlowWorker
                 continue; // ABORT: another worker claimed it first.
             }
 
-            var stop = new CancellationTokenSource();
-            _running[run.Id] = (Task.Run(() => ExecuteAsync(pool, run, stop.Token), CancellationToken.None), stop);
-            Interlocked.Increment(ref _submitted);
+            Submit(pool, run);
         }
     }
 
-    private async Task ExecuteAsync(WorkPool pool, FlowRun run, CancellationToken stop)
+    private void Submit(WorkPool pool, FlowRun run)
+    {
+        var stop = new CancellationTokenSource();
+        var detach = new CancellationTokenSource();
+        _running[run.Id] = (Task.Run(() => ExecuteAsync(pool, run, stop.Token, detach.Token), CancellationToken.None), stop, detach);
+        Interlocked.Increment(ref _submitted);
+    }
+
+    /// <summary>
+    /// Takes back the pool's runs a previous worker left on infrastructure that outlives it (Pending, Running or
+    /// Cancelling with an infrastructure id): each is submitted again and the infrastructure attaches to what it
+    /// created for the run. Another live worker of the pool may be watching the same run; a second watcher creates
+    /// nothing and only proposes a final state when the run has none.
+    /// </summary>
+    private async Task ReattachAsync(WorkPool pool, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<FlowRun> runs;
+        try
+        {
+            runs = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+            {
+                FlowRuns = new FlowRunFilter { State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Pending, StateType.Running, StateType.Cancelling] } } },
+                Limit = 200,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+        {
+            Say($"warning: could not look for runs to re-attach to: {e.Message}");
+            return;
+        }
+
+        foreach (var run in runs.Where(r => r.WorkPoolName == pool.Name && !string.IsNullOrEmpty(r.InfrastructurePid) && !_running.ContainsKey(r.Id)))
+        {
+            Say($"Re-attaching to flow run '{run.Name}' ({run.Id}, {run.StateName}) on {run.InfrastructurePid}.");
+            Submit(pool, run);
+        }
+    }
+
+    private async Task ExecuteAsync(WorkPool pool, FlowRun run, CancellationToken stop, CancellationToken detach)
     {
         try
         {
             Say($"Submitting flow run '{run.Name}' ({run.Id}).");
             var job = await PrepareAsync(pool, run, stop).ConfigureAwait(false);
-            var result = await _infrastructure.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), stop).ConfigureAwait(false);
+            var result = _infrastructure is IReattachableInfrastructure reattachable
+                ? await reattachable.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), detach, stop).ConfigureAwait(false)
+                : await _infrastructure.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), stop).ConfigureAwait(false);
+            if (result is null)
+            {
+                Say($"Detached from flow run '{run.Name}': its infrastructure keeps running; the next worker of pool '{pool.Name}' re-attaches to it.");
+                return;
+            }
+
             await FinishAsync(run, result).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !(stop.IsCancellationRequested || detach.IsCancellationRequested))
         {
             Say($"error: flow run '{run.Name}' could not be run: {e.Message}");
             await ProposeQuietlyAsync(run.Id, new StateCreate { Type = StateType.Crashed, Name = "Crashed", Message = $"Flow run could not be submitted to infrastructure: {e.Message}" }).ConfigureAwait(false);
@@ -141,6 +190,7 @@ public sealed class FlowWorker
             if (_running.TryRemove(run.Id, out var entry))
             {
                 entry.Stop.Dispose();
+                entry.Detach.Dispose();
             }
         }
     }
@@ -262,6 +312,18 @@ public sealed class FlowWorker
         var all = Task.WhenAll(running);
         if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace)).ConfigureAwait(false) == all)
         {
+            return;
+        }
+
+        if (_infrastructure is IReattachableInfrastructure)
+        {
+            // The runs go on without us (a Kubernetes Job does not need its worker): stop watching, mark nothing.
+            foreach (var (_, entry) in _running)
+            {
+                await entry.Detach.CancelAsync().ConfigureAwait(false);
+            }
+
+            await all.ConfigureAwait(false);
             return;
         }
 

@@ -19,7 +19,7 @@ namespace Flows.Workers.Kubernetes;
 /// <c>stream_output</c>; the exit code comes from the container's terminated state, with OOMKilled or Evicted in the
 /// reason. Cancelling deletes the Job with propagationPolicy Foreground (without a policy a Job's pods are orphaned).
 /// </summary>
-public sealed class KubernetesInfrastructure : IFlowRunInfrastructure
+public sealed class KubernetesInfrastructure : IReattachableInfrastructure
 {
     /// <summary>How long one pod watch request stays open before it is re-listed and re-opened (the server may cut it sooner).</summary>
     private static readonly TimeSpan WatchWindow = TimeSpan.FromMinutes(5);
@@ -80,7 +80,11 @@ public sealed class KubernetesInfrastructure : IFlowRunInfrastructure
         return new k8s.Kubernetes(config);
     }
 
-    public async Task<InfrastructureResult> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken cancellationToken)
+    public async Task<InfrastructureResult> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken cancellationToken) =>
+        await RunAsync(job, started, CancellationToken.None, cancellationToken).ConfigureAwait(false)
+        ?? throw new InvalidOperationException("unreachable: nothing detaches without a detach token");
+
+    public async Task<InfrastructureResult?> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken detach, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(started);
@@ -109,9 +113,16 @@ public sealed class KubernetesInfrastructure : IFlowRunInfrastructure
 
         var name = created.Metadata.Name;
         await started($"{plan.Namespace}:{name}").ConfigureAwait(false);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(detach, cancellationToken);
         try
         {
-            return await WatchAsync(client, plan, created, cancellationToken).ConfigureAwait(false);
+            return await WatchAsync(client, plan, created, watching.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (detach.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The worker is going away; the Job is not. The next worker re-attaches by the flow run id label.
+            Say($"Detached from Job {plan.Namespace}/{name}; it keeps running.");
+            return null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -84,6 +84,15 @@ public sealed class KubernetesWorkerTests : IClassFixture<KubernetesFixture>
 
     private static CancellationToken Bounded() => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
 
+    /// <summary>The writer's text so far, read under the lock the worker writes under.</summary>
+    private static string Text(StringWriter output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
     private static async Task StopAsync((FlowWorker Worker, Task Running, CancellationTokenSource Stop) worker)
     {
         await worker.Stop.CancelAsync();
@@ -252,5 +261,46 @@ public sealed class KubernetesWorkerTests : IClassFixture<KubernetesFixture>
         Assert.True(run.StateType == StateType.Crashed, $"{run.StateType}: {run.State?.Message}\n{output}");
         Assert.Contains(KubernetesDiagnosticCodes.Refused, run.State!.Message, StringComparison.Ordinal);
         Assert.Contains("namespaces \"nowhere\" not found", run.State.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_restarted_worker_re_attaches_to_the_running_job_instead_of_creating_another()
+    {
+        var pool = await CreatePoolAsync();
+        var runId = await RunAsync(pool, $$"""{ "image": "{{Image}}" }""");
+        using var firstOutput = new StringWriter();
+        var first = Start(pool, firstOutput, grace: TimeSpan.FromMilliseconds(100));
+        var job = await JobOfAsync(runId);
+        var pod = await Cluster.WaitForJobPodAsync(Namespace, job.Metadata.Name, Bounded());
+        Cluster.SetPodRunning(Namespace, pod.Metadata.Name);
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running, Name = "Running" });
+        await _fixture.Server.WaitAsync(runId, r => r.InfrastructurePid is not null);
+
+        // The first worker goes away mid-run: the Job runs on, the run stays Running.
+        await StopAsync(first);
+        Assert.Equal(StateType.Running, (await Client.FlowRuns.ReadFlowRunAsync(runId)).StateType);
+        Assert.NotNull(Cluster.GetJob(Namespace, job.Metadata.Name));
+
+        using var secondOutput = new StringWriter();
+        var second = Start(pool, secondOutput);
+        // The re-attach only reads the cluster (nothing the fake could signal), so this polls the worker's output.
+        var limit = Bounded();
+        while (!Text(secondOutput).Contains("Re-attaching to existing Job", StringComparison.Ordinal))
+        {
+            await Task.Delay(50, limit);
+        }
+
+        Cluster.AppendPodLog(Namespace, pod.Metadata.Name, "Hello, Arthur!");
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed, Name = "Completed" });
+        Cluster.SucceedPod(Namespace, pod.Metadata.Name);
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await StopAsync(second);
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{firstOutput}\n{secondOutput}");
+        Assert.Single(Cluster.ListJobs(Namespace), j => j.Metadata.Labels[JobManifestBuilder.FlowRunIdLabel] == runId.ToString());
+        Assert.Single(Cluster.Requests, r => r.Method == "POST" && r.Path == $"/apis/batch/v1/namespaces/{Namespace}/jobs" && r.Body.Contains(runId.ToString(), StringComparison.Ordinal));
+        Assert.DoesNotContain(Cluster.Requests, r => r.Method == "DELETE" && r.Path.EndsWith("/jobs/" + job.Metadata.Name, StringComparison.Ordinal));
+        Assert.Contains("Detached from Job", firstOutput.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Hello, Arthur!", secondOutput.ToString(), StringComparison.Ordinal);
     }
 }
