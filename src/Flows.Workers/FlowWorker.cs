@@ -284,6 +284,23 @@ public sealed class FlowWorker
             var message = $"Flow run infrastructure exited with non-zero status code {result.ExitCode}{(result.Reason is { } r ? $" ({r})" : string.Empty)}.";
             await ProposeQuietlyAsync(run.Id, new StateCreate { Type = StateType.Crashed, Name = "Crashed", Message = message }).ConfigureAwait(false);
             Say($"Flow run '{run.Name}' crashed: {message}");
+            await LogQuietlyAsync(run.Id, message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the worker's verdict in the run's own logs too (OOMKilled, Evicted, a pod that never started): the runner
+    /// died before it could say anything, and the run's logs are where people look first.
+    /// </summary>
+    private async Task LogQuietlyAsync(Guid runId, string message)
+    {
+        try
+        {
+            await _client.Logs.CreateLogsAsync([new LogCreate { Name = "prefect.flow_runs.worker", Level = 40, Message = message, Timestamp = DateTimeOffset.UtcNow, FlowRunId = runId }]).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+        {
+            Say($"warning: could not add the crash reason to the logs of flow run {runId}: {e.Message}");
         }
     }
 

@@ -148,6 +148,8 @@ public sealed class KubernetesWorkerTests : IClassFixture<KubernetesFixture>
         Assert.Contains(KubernetesDiagnosticCodes.PodNotStarted, run.State!.Message, StringComparison.Ordinal);
         Assert.Contains("ImagePullBackOff", run.State.Message, StringComparison.Ordinal);
         Assert.Contains($"Back-off pulling image \"{Image}\"", run.State.Message, StringComparison.Ordinal);
+        var logs = await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
+        Assert.Contains(logs, l => l.Message.Contains("ImagePullBackOff", StringComparison.Ordinal));
         Assert.Contains(Cluster.Requests, r => r.Method == "DELETE" && r.Path.EndsWith("/jobs/" + job.Metadata.Name, StringComparison.Ordinal));
     }
 
@@ -227,6 +229,8 @@ public sealed class KubernetesWorkerTests : IClassFixture<KubernetesFixture>
         Assert.True(run.StateType == StateType.Crashed, $"{run.StateType}: {run.State?.Message}\n{output}");
         Assert.Contains("OOMKilled", run.State!.Message, StringComparison.Ordinal);
         Assert.Contains("non-zero status code 137", run.State.Message, StringComparison.Ordinal);
+        var logs = await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
+        Assert.Contains(logs, l => l.Level == 40 && l.Message.Contains("OOMKilled", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -302,5 +306,27 @@ public sealed class KubernetesWorkerTests : IClassFixture<KubernetesFixture>
         Assert.DoesNotContain(Cluster.Requests, r => r.Method == "DELETE" && r.Path.EndsWith("/jobs/" + job.Metadata.Name, StringComparison.Ordinal));
         Assert.Contains("Detached from Job", firstOutput.ToString(), StringComparison.Ordinal);
         Assert.Contains("Hello, Arthur!", secondOutput.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_evicted_pod_crashes_the_run_with_the_kubelet_message_in_its_logs()
+    {
+        var pool = await CreatePoolAsync();
+        var runId = await RunAsync(pool, $$"""{ "image": "{{Image}}" }""");
+        using var output = new StringWriter();
+        var worker = Start(pool, output);
+        var job = await JobOfAsync(runId);
+        var pod = await Cluster.WaitForJobPodAsync(Namespace, job.Metadata.Name, Bounded());
+        Cluster.SetPodRunning(Namespace, pod.Metadata.Name);
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running, Name = "Running" });
+
+        Cluster.EvictPod(Namespace, pod.Metadata.Name, "The node was low on resource: memory.");
+        var run = await _fixture.Server.WaitAsync(runId, WorkerFixture.IsFinal);
+        await StopAsync(worker);
+
+        Assert.True(run.StateType == StateType.Crashed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Contains("was Evicted: The node was low on resource: memory.", run.State!.Message, StringComparison.Ordinal);
+        var logs = await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } });
+        Assert.Contains(logs, l => l.Level == 40 && l.Message.Contains("Evicted", StringComparison.Ordinal));
     }
 }
