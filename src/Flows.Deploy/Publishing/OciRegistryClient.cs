@@ -23,23 +23,34 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
     ];
 
     private readonly HttpClient _http;
-    private readonly RegistryCredential? _credential;
+    private readonly IRegistryAccess _access;
     private readonly Uri _base;
+    private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
+    private RegistryCredential? _credential;
     private AuthenticationHeaderValue? _authorization;
 
     public OciRegistryClient(string registry, RegistryCredential? credential, HttpMessageHandler handler, Func<string, string?>? environment = null)
+        : this(registry, new StaticRegistryAccess(credential), handler, environment)
+    {
+    }
+
+    /// <summary>A client whose credentials come from <paramref name="access"/>. <paramref name="endpoint"/>: where requests
+    /// go when that is not the registry host itself (the test-only ECR mapping, <c>FLOWS_TEST_ECR_REGISTRY_ENDPOINT</c>).</summary>
+    public OciRegistryClient(string registry, IRegistryAccess access, HttpMessageHandler handler, Func<string, string?>? environment = null, Uri? endpoint = null)
     {
         Registry = registry;
-        _credential = credential;
-        _base = new Uri($"{(IsInsecure(registry, environment ?? Environment.GetEnvironmentVariable) ? "http" : "https")}://{registry}/");
+        _access = access;
+        _base = endpoint ?? new Uri($"{(IsInsecure(registry, environment ?? Environment.GetEnvironmentVariable) ? "http" : "https")}://{registry}/");
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromMinutes(10) };
     }
 
-    /// <summary>The default stack: retries (429/5xx/socket) over a pooled socket handler.</summary>
-    public static OciRegistryClient Create(string registry, Func<string, string?> environment, ILogger logger, out RegistryRetryHandler retries)
+    /// <summary>The default stack: retries (429/5xx/socket) over a pooled socket handler; credentials from
+    /// <see cref="RegistryAccessFactory"/> (ECR natively, else as the SDK finds them).</summary>
+    public static OciRegistryClient Create(string registry, Func<string, string?> environment, ILogger logger, out RegistryRetryHandler retries, RegistryAccessOptions? options = null)
     {
+        var (access, endpoint) = RegistryAccessFactory.Create(registry, environment, logger, options ?? new RegistryAccessOptions());
         retries = new RegistryRetryHandler(logger) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } };
-        return new OciRegistryClient(registry, RegistryCredentials.Find(registry, environment), retries, environment);
+        return new OciRegistryClient(registry, access, retries, environment, endpoint);
     }
 
     public string Registry { get; }
@@ -91,6 +102,7 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
 
     public async Task UploadBlobAsync(string repository, string digest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
+        await PrepareAsync(repository, cancellationToken).ConfigureAwait(false);
         Uri location;
         using (var start = await SendAsync(repository, () => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), cancellationToken).ConfigureAwait(false))
         {
@@ -112,6 +124,7 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
 
     public async Task<string> PutManifestAsync(string repository, string reference, string mediaType, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken = default)
     {
+        await PrepareAsync(repository, cancellationToken).ConfigureAwait(false);
         using var response = await SendAsync(repository, () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Put, $"v2/{repository}/manifests/{reference}") { Content = new ReadOnlyMemoryContent(manifest) };
@@ -126,6 +139,14 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
 
     public void Dispose() => _http.Dispose();
 
+    private async Task PrepareAsync(string repository, CancellationToken cancellationToken)
+    {
+        if (_prepared.Add(repository))
+        {
+            await _access.PrepareRepositoryAsync(repository, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(string repository, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         var response = await SendOnceAsync(create, cancellationToken).ConfigureAwait(false);
@@ -136,15 +157,23 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
 
         var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
         response.Dispose();
-        _authorization = await AuthorizeAsync(challenge, repository, cancellationToken).ConfigureAwait(false);
-        response = await SendOnceAsync(create, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        // A cached credential (ECR's token) that the registry refuses is fetched anew once before giving up.
+        for (var refresh = false; ; refresh = true)
         {
-            response.Dispose();
-            throw AuthFailed(repository);
-        }
+            _credential = await _access.GetCredentialAsync(refresh, cancellationToken).ConfigureAwait(false);
+            _authorization = await AuthorizeAsync(challenge, repository, cancellationToken).ConfigureAwait(false);
+            response = await SendOnceAsync(create, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
+            {
+                return response;
+            }
 
-        return response;
+            response.Dispose();
+            if (refresh || !_access.CanRefresh)
+            {
+                throw AuthFailed(repository);
+            }
+        }
     }
 
     private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
@@ -249,11 +278,7 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
     private static AuthenticationHeaderValue Basic(RegistryCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.UserName}:{credential.Secret}")));
 
-    private RegistryException AuthFailed(string repository) => new(PublishDiagnosticCodes.RegistryAuthFailed,
-        _credential is null
-            ? $"registry {Registry} requires credentials to push '{repository}', and none were found"
-            : $"registry {Registry} refused the credentials of user '{_credential.UserName}' for '{repository}'",
-        "Set DOTNET_CONTAINER_REGISTRY_UNAME/DOTNET_CONTAINER_REGISTRY_PWORD, or log in so that $DOCKER_CONFIG/config.json (or REGISTRY_AUTH_FILE) holds them; check that they are current.");
+    private RegistryException AuthFailed(string repository) => _access.Refused(Registry, repository, _credential);
 
     private void EnsureSuccess(HttpResponseMessage response, string repository, string what)
     {

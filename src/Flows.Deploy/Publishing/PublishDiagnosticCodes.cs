@@ -21,4 +21,11 @@ public static class PublishDiagnosticCodes
     public const string MSBuildTooOld = "FLOWS3530";
     public const string NotAnExe = "FLOWS3531";
     public const string PackageMissing = "FLOWS3532"; // reported by the samples' csproj, before the package exists
+
+    // Amazon ECR (Flows.Deploy/Aws): 3540–3569.
+    public const string AwsConfigurationInvalid = "FLOWS3540";
+    public const string EcrCredentialsRefused = "FLOWS3541";
+    public const string EcrTokenRefused = "FLOWS3542";
+    public const string EcrApiError = "FLOWS3543";
+    public const string EcrCreateRepositoryFailed = "FLOWS3544";
 }
