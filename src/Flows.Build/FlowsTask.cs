@@ -82,6 +82,8 @@ public abstract class PublishTaskBase : FlowsTask
 
     public string? ExtraTags { get; set; }
 
+    public bool CreateRepository { get; set; } = true;
+
     protected PublishRequest Request() => new()
     {
         ProjectFile = ProjectFile,
@@ -93,5 +95,6 @@ public abstract class PublishTaskBase : FlowsTask
         Registry = NullIfEmpty(ContainerRegistry),
         Repository = NullIfEmpty(ContainerRepository),
         ExtraTags = Split(ExtraTags),
+        CreateRepository = CreateRepository,
     };
 }

@@ -34,7 +34,7 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
         using var client = CreateClient(request);
         var plan = await PlanAsync(request, tag.Tag, overrideName, null, client, cancellationToken).ConfigureAwait(false);
         var image = ImageOf(plan, overrideName, request);
-        using var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out _);
+        using var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out _, AccessOptions(request));
         // A '-dirty' tag names no fixed content (two different uncommitted states share it): always push it again.
         var existing = tag.Dirty ? null : await Pusher(registry).FindExistingAsync(image.Repository, tag.Tag, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -51,7 +51,7 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
     {
         var image = preparation.Image;
         PushResult push;
-        using (var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out var retries))
+        using (var registry = OciRegistryClient.Create(image.Registry, request.Environment, logger, out var retries, AccessOptions(request)))
         {
             if (preparation.ExistingDigest is { } existing)
             {
@@ -129,6 +129,8 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static RegistryAccessOptions AccessOptions(PublishRequest request) => new() { CreateRepository = request.CreateRepository };
 
     private ImagePusher Pusher(IRegistryClient registry) => pusherFactory?.Invoke(registry) ?? new ImagePusher(registry, logger);
 

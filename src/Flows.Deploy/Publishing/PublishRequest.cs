@@ -32,6 +32,9 @@ public sealed record PublishRequest
     /// <summary>Tags pushed besides the commit tag (e.g. <c>latest</c>).</summary>
     public IReadOnlyList<string> ExtraTags { get; init; } = [];
 
+    /// <summary>Amazon ECR: create the repository when it is missing (<c>FlowsCreateRepository</c>, default true).</summary>
+    public bool CreateRepository { get; init; } = true;
+
     /// <summary>Environment for templates, credentials and <c>PREFECT_API_URL</c>.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 }
