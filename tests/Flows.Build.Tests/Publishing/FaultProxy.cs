@@ -5,7 +5,8 @@ namespace Flows.Build.Tests.Publishing;
 
 /// <summary>
 /// A loopback HTTP proxy in front of a real registry that answers the first request matching <c>fault</c> with a
-/// scripted status (503, 429) and forwards everything else unchanged. The registry builds upload Location URLs from the
+/// scripted status (503, 429), or the n-th matching request with the n-th of several statuses (429 then 503), and
+/// forwards everything else unchanged. The registry builds upload Location URLs from the
 /// Host header, so forwarding it keeps every follow-up request going through the proxy.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
@@ -14,16 +15,21 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false });
     private readonly string _target;
     private readonly Func<HttpListenerRequest, bool> _fault;
-    private readonly HttpStatusCode _status;
+    private readonly IReadOnlyList<HttpStatusCode> _statuses;
     private readonly Task _loop;
     private int _faultsLeft;
 
     public FaultProxy(string target, Func<HttpListenerRequest, bool> fault, HttpStatusCode status, int times = 1)
+        : this(target, fault, Enumerable.Repeat(status, times).ToList())
+    {
+    }
+
+    public FaultProxy(string target, Func<HttpListenerRequest, bool> fault, IReadOnlyList<HttpStatusCode> statuses)
     {
         _target = target;
         _fault = fault;
-        _status = status;
-        _faultsLeft = times;
+        _statuses = statuses;
+        _faultsLeft = statuses.Count;
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         Port = ((IPEndPoint)probe.LocalEndpoint).Port;
@@ -69,11 +75,11 @@ public sealed class FaultProxy : IAsyncDisposable
 
         try
         {
-            if (_fault(request) && Interlocked.Decrement(ref _faultsLeft) >= 0)
+            if (_fault(request) && Interlocked.Decrement(ref _faultsLeft) is var left && left >= 0)
             {
                 FaultsInjected++;
                 await request.InputStream.CopyToAsync(Stream.Null);
-                context.Response.StatusCode = (int)_status;
+                context.Response.StatusCode = (int)_statuses[_statuses.Count - 1 - left];
                 context.Response.Close();
                 return;
             }
