@@ -74,6 +74,8 @@ public abstract class PublishTaskBase : FlowsTask
 
     public string? SourceRevisionId { get; set; }
 
+    public string? WorkPool { get; set; }
+
     public bool RequireCleanTree { get; set; }
 
     public string? ContainerRegistry { get; set; }
@@ -91,6 +93,7 @@ public abstract class PublishTaskBase : FlowsTask
         OutputDirectory = OutputDirectory,
         PrefectFile = NullIfEmpty(PrefectFile),
         SourceRevisionId = NullIfEmpty(SourceRevisionId),
+        WorkPool = NullIfEmpty(WorkPool),
         RequireCleanTree = RequireCleanTree,
         Registry = NullIfEmpty(ContainerRegistry),
         Repository = NullIfEmpty(ContainerRepository),

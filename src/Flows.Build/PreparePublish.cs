@@ -33,6 +33,10 @@ public sealed class PreparePublish : PublishTaskBase
     [Output]
     public string ExistingDigest { get; private set; } = "";
 
+    /// <summary>Where the deployments' pull step expects the app inside the image (empty: the SDK's default, /app).</summary>
+    [Output]
+    public string WorkingDirectory { get; private set; } = "";
+
     protected override async System.Threading.Tasks.Task ExecuteAsync(Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
     {
         var preparation = await new PublishEngine(logger).PrepareAsync(Request(), cancellationToken).ConfigureAwait(false);
@@ -49,6 +53,7 @@ public sealed class PreparePublish : PublishTaskBase
         Dirty = preparation.Tag.Dirty;
         ShaSource = preparation.Tag.Source;
         ExistingDigest = preparation.ExistingDigest ?? "";
+        WorkingDirectory = preparation.WorkingDirectory ?? "";
         Log.LogMessage(MessageImportance.High, $"Flows: image {preparation.Image.Reference(Tag)}{(ExistingDigest.Length > 0 ? " exists (" + ExistingDigest + "); not rebuilt" : "")}");
     }
 }

@@ -42,7 +42,7 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
             logger.LogInformation("{Image} already exists as {Digest}: the image is not built or pushed again", image.Reference(tag.Tag), existing);
         }
 
-        return new PublishPreparation(image, tag, [tag.Tag, .. extra], existing, [.. warnings, .. plan.Warnings]);
+        return new PublishPreparation(image, tag, [tag.Tag, .. extra], existing, [.. warnings, .. plan.Warnings], PulledWorkingDirectory(plan));
     }
 
     /// <summary>archivePath: the SDK's OCI archive (unused when the registry already had the tag); generatedDigest:
@@ -170,10 +170,40 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
             PrefectFile = request.PrefectFile,
             ManifestAssembly = request.ManifestAssembly,
             All = true,
+            Pool = request.WorkPool,
             // {{ $PREFECT_IMAGE_NAME }} in the file follows the MSBuild destination when one is set.
             Environment = name is null ? request.Environment : v => v == "PREFECT_IMAGE_NAME" ? name : request.Environment(v),
         };
         return await planner.PlanAsync(deploy, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The directory the deployments' pull steps move into (the seed's <c>set_working_directory:
+    /// /opt/prefect/flows</c>): the image puts the app there, as Prefect's <c>dockerfile: auto</c> image does, so the
+    /// runner's pull step finds the code. Null when the pull steps name no single directory.
+    /// </summary>
+    private static string? PulledWorkingDirectory(DeploymentPlan plan)
+    {
+        var directories = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var deployment in plan.Deployments)
+        {
+            if (deployment.Body.PullSteps is not { ValueKind: System.Text.Json.JsonValueKind.Array } steps)
+            {
+                continue;
+            }
+
+            foreach (var step in steps.EnumerateArray())
+            {
+                if (step.ValueKind == System.Text.Json.JsonValueKind.Object &&
+                    (step.TryGetProperty("prefect.deployments.steps.set_working_directory", out var args) || step.TryGetProperty("prefect.deployments.steps.pull.set_working_directory", out args)) &&
+                    args.ValueKind == System.Text.Json.JsonValueKind.Object && args.TryGetProperty("directory", out var d) && d.GetString() is { Length: > 0 } directory && directory.StartsWith('/'))
+                {
+                    directories.Add(directory);
+                }
+            }
+        }
+
+        return directories.Count == 1 ? directories.Single() : null;
     }
 
     private static ImageName ImageOf(DeploymentPlan plan, ImageName? overrideName, PublishRequest request)

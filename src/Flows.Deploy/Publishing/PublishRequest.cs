@@ -19,6 +19,9 @@ public sealed record PublishRequest
     /// <summary>An explicit prefect.yaml (default: beside the project, else the csproj's deployments).</summary>
     public string? PrefectFile { get; init; }
 
+    /// <summary>A work pool replacing every deployment's <c>work_pool.name</c> (<c>FlowsWorkPool</c>, as <c>deploy --pool</c>).</summary>
+    public string? WorkPool { get; init; }
+
     /// <summary><c>$(SourceRevisionId)</c>: the full commit SHA, or empty outside a repository.</summary>
     public string? SourceRevisionId { get; init; }
 
@@ -40,7 +43,7 @@ public sealed record PublishRequest
 }
 
 /// <summary>Phase one's answer: where the image goes, its tags, and whether the registry already has it.</summary>
-public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest, IReadOnlyList<DeployDiagnostic> Warnings);
+public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest, IReadOnlyList<DeployDiagnostic> Warnings, string? WorkingDirectory = null);
 
 /// <summary>Phase two's answer.</summary>
 public sealed record PublishOutcome(string ImageReference, string Digest, PushResult Push, IReadOnlyList<Guid> DeploymentIds, string ImageJsonPath, string DeploymentsJsonPath);
