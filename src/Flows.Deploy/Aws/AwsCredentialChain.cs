@@ -66,7 +66,17 @@ public sealed class AwsCredentialChain(Func<string, string?> environment, HttpMe
         var explicitProfile = Value("AWS_PROFILE") ?? Value("AWS_DEFAULT_PROFILE");
         var profile = explicitProfile ?? "default";
         var file = Value("AWS_SHARED_CREDENTIALS_FILE") ?? Path.Combine(Value("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "credentials");
-        var values = File.Exists(file) ? SharedCredentialsFile.ReadProfile(file, profile) : null;
+        Dictionary<string, string>? values;
+        try
+        {
+            values = File.Exists(file) ? SharedCredentialsFile.ReadProfile(file, profile) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AwsException(AwsException.BadConfiguration, $"the AWS credentials file {file} cannot be read: {e.Message}",
+                "Fix its permissions, point AWS_SHARED_CREDENTIALS_FILE elsewhere, or use environment variables.", inner: e);
+        }
+
         if (values is null)
         {
             return explicitProfile is null ? null : throw new AwsException(AwsException.BadConfiguration, $"AWS profile '{profile}' (AWS_PROFILE) is not in {file}",
