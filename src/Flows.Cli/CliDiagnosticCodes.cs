@@ -11,4 +11,7 @@ public static class CliDiagnosticCodes
 
     /// <summary>dotnet publish of the project failed (dev).</summary>
     public const string PublishFailed = "FLOWS3006";
+
+    /// <summary>deployment run --watch gave up before the run was final.</summary>
+    public const string WatchTimedOut = "FLOWS3007";
 }

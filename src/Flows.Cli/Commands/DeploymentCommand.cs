@@ -15,6 +15,8 @@ internal sealed class DeploymentCommand : Command
     {
         Subcommands.Add(new RunCommand(console));
         Subcommands.Add(new ListCommand(console));
+        Subcommands.Add(new InspectCommand(console));
+        Subcommands.Add(new DeleteCommand(console));
     }
 
     private sealed class RunCommand : Command
@@ -25,12 +27,16 @@ internal sealed class DeploymentCommand : Command
         private static readonly Option<string[]> JobVariable = new("--job-variable") { Description = "Job variable k=v for this run. Repeatable." };
         private static readonly Option<string[]> Tag = new("--tag") { Description = "Tag added to the run. Repeatable." };
         private static readonly Option<bool> Watch = new("--watch") { Description = "Stream the run's logs and wait for its final state (exit 0 only if Completed)." };
+        private static readonly Option<double?> WatchTimeout = new("--watch-timeout") { Description = "With --watch: give up after this many seconds (exit 1; the run goes on)." };
+        private static readonly Option<string?> StartIn = new("--start-in") { Description = "Schedule the run this far ahead: 30s, 5m, 2h, 1d." };
+        private static readonly Option<DateTimeOffset?> StartAt = new("--start-at") { Description = "Schedule the run at this time (ISO 8601, e.g. 2026-12-01T09:00:00Z)." };
+        private static readonly Option<string?> RunName = new("--flow-run-name") { Description = "Name the run instead of a generated name." };
         private static readonly Option<string> Output = OutputOption.Create();
 
         public RunCommand(CliConsole console) : base("run", "Create a flow run of a deployment.")
         {
             Arguments.Add(NameArgument);
-            foreach (var option in new Option[] { Param, Params, JobVariable, Tag, Watch, Output })
+            foreach (var option in new Option[] { Param, Params, JobVariable, Tag, Watch, WatchTimeout, StartIn, StartAt, RunName, Output })
             {
                 Options.Add(option);
             }
@@ -43,6 +49,18 @@ internal sealed class DeploymentCommand : Command
                 {
                     await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
                     return ExitCodes.BadInput;
+                }
+
+                DateTimeOffset? scheduledTime = parse.GetValue(StartAt);
+                if (parse.GetValue(StartIn) is { } startIn)
+                {
+                    if (scheduledTime is not null || Duration(startIn) is not { } delay)
+                    {
+                        await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --start-in '{startIn}' is not a duration like 30s, 5m, 2h or 1d (and cannot be combined with --start-at).").ConfigureAwait(false);
+                        return ExitCodes.BadInput;
+                    }
+
+                    scheduledTime = DateTimeOffset.UtcNow + delay;
                 }
 
                 Dictionary<string, JsonElement>? parameters;
@@ -68,6 +86,10 @@ internal sealed class DeploymentCommand : Command
                         Parameters = parameters,
                         JobVariables = jobVariables,
                         Tags = parse.GetValue(Tag) is { Length: > 0 } tags ? tags : null,
+                        Name = parse.GetValue(RunName),
+                        State = scheduledTime is { } at
+                            ? new StateCreate { Type = Api.Models.StateType.Scheduled, Name = "Scheduled", StateDetails = new StateDetails { ScheduledTime = at.ToUniversalTime() } }
+                            : null,
                     }, cancellationToken).ConfigureAwait(false);
                 }).ConfigureAwait(false);
                 if (run is null)
@@ -91,13 +113,104 @@ internal sealed class DeploymentCommand : Command
                     return ExitCodes.Ok;
                 }
 
-                var finished = await new FlowRunWatcher(client, json ? TextWriter.Null : console.Out).WatchAsync([run.Id], showLogs: true, cancellationToken).ConfigureAwait(false);
+                using var watchLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                if (parse.GetValue(WatchTimeout) is { } seconds)
+                {
+                    watchLimit.CancelAfter(TimeSpan.FromSeconds(seconds));
+                }
+
+                IReadOnlyList<FlowRun> finished;
+                try
+                {
+                    finished = await new FlowRunWatcher(client, json ? TextWriter.Null : console.Out).WatchAsync([run.Id], showLogs: true, watchLimit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.WatchTimedOut}: flow run '{run.Name}' was not final after {parse.GetValue(WatchTimeout)}s; it goes on (flows-deploy flow-run logs {run.Id} -f).").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
                 if (json)
                 {
                     await console.Out.WriteLineAsync(JsonSerializer.Serialize(finished[0], PrefectJson.Options)).ConfigureAwait(false);
                 }
 
                 return finished[0].StateType == Api.Models.StateType.Completed ? ExitCodes.Ok : ExitCodes.Failure;
+            });
+        }
+    }
+
+    /// <summary>30s, 5m, 2h, 1d (or a plain number of seconds).</summary>
+    internal static TimeSpan? Duration(string text)
+    {
+        text = text.Trim();
+        var unit = text.Length > 0 && char.IsLetter(text[^1]) ? text[^1] : 's';
+        var number = char.IsLetter(text.Length > 0 ? text[^1] : ' ') ? text[..^1] : text;
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 0)
+        {
+            return null;
+        }
+
+        return unit switch
+        {
+            's' => TimeSpan.FromSeconds(value),
+            'm' => TimeSpan.FromMinutes(value),
+            'h' => TimeSpan.FromHours(value),
+            'd' => TimeSpan.FromDays(value),
+            _ => null,
+        };
+    }
+
+    private sealed class InspectCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "flow/deployment." };
+
+        public InspectCommand(CliConsole console) : base("inspect", "Print a deployment (JSON).")
+        {
+            Arguments.Add(NameArgument);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                var name = parse.GetValue(NameArgument)!;
+                var slash = name.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(deployment, new JsonSerializerOptions(PrefectJson.Options) { WriteIndented = true })).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+
+    private sealed class DeleteCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "flow/deployment." };
+
+        public DeleteCommand(CliConsole console) : base("delete", "Delete a deployment (its flow runs stay).")
+        {
+            Arguments.Add(NameArgument);
+            SetAction(async (parse, cancellationToken) =>
+            {
+                var name = parse.GetValue(NameArgument)!;
+                var slash = name.IndexOf('/', StringComparison.Ordinal);
+                if (slash <= 0)
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                using var client = ApiConnection.Create(console);
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    await client.Deployments.DeleteDeploymentAsync(deployment.Id, cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Deleted deployment {name}.").ConfigureAwait(false);
+                }).ConfigureAwait(false);
             });
         }
     }

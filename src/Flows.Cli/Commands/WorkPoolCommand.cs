@@ -26,6 +26,10 @@ internal sealed class WorkPoolCommand : Command
         private static readonly Option<string[]> Set = new("--set") { Description = "Default of a job variable in the base job template, k=v (v parsed as JSON, else text), e.g. --set namespace=prefect --set finished_job_ttl=60. Repeatable." };
         private static readonly Option<string?> Template = new("--base-job-template") { Description = "A base job template JSON file instead of the type's default." };
         private static readonly Option<bool> Overwrite = new("--overwrite") { Description = "Update the pool's template when it exists." };
+        private static readonly Option<string?> Namespace = new("--namespace") { Description = "kubernetes: the namespace Jobs run in (= --set namespace=…)." };
+        private static readonly Option<int?> FinishedJobTtl = new("--finished-job-ttl") { Description = "kubernetes: seconds a finished Job is kept (= --set finished_job_ttl=…)." };
+        private static readonly Option<int?> PodWatchTimeout = new("--pod-watch-timeout") { Description = "kubernetes: seconds a pod may take to start (= --set pod_watch_timeout_seconds=…)." };
+        private static readonly Option<string?> Image = new("--image") { Description = "docker/kubernetes: default image (usually left blank and set per deployment)." };
 
         public CreateCommand(CliConsole console) : base("create", "Create a work pool (the seed's: --type kubernetes --set finished_job_ttl=60 --set pod_watch_timeout_seconds=300 --set namespace=prefect).")
         {
@@ -34,6 +38,10 @@ internal sealed class WorkPoolCommand : Command
             Options.Add(Set);
             Options.Add(Template);
             Options.Add(Overwrite);
+            Options.Add(Namespace);
+            Options.Add(FinishedJobTtl);
+            Options.Add(PodWatchTimeout);
+            Options.Add(Image);
             Type.AcceptOnlyFromAmong("process", "docker", "kubernetes");
             SetAction(async (parse, cancellationToken) =>
             {
@@ -45,7 +53,29 @@ internal sealed class WorkPoolCommand : Command
                     template = parse.GetValue(Template) is { } file
                         ? JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false))!.AsObject()
                         : JsonNode.Parse(BaseJobTemplates.ForType(type)!.Value.GetRawText())!.AsObject();
-                    foreach (var pair in parse.GetValue(Set) ?? [])
+                    // The seed's UI fields, as flags; each is the same as its --set.
+                    var named = new List<string>();
+                    if (parse.GetValue(Namespace) is { } ns)
+                    {
+                        named.Add("namespace=" + ns);
+                    }
+
+                    if (parse.GetValue(FinishedJobTtl) is { } ttl)
+                    {
+                        named.Add("finished_job_ttl=" + ttl.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    if (parse.GetValue(PodWatchTimeout) is { } timeout)
+                    {
+                        named.Add("pod_watch_timeout_seconds=" + timeout.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    if (parse.GetValue(Image) is { } image)
+                    {
+                        named.Add("image=" + JsonSerializer.Serialize(image));
+                    }
+
+                    foreach (var pair in named.Concat(parse.GetValue(Set) ?? []))
                     {
                         SetDefault(template, pair);
                     }

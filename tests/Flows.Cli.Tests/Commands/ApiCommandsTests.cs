@@ -52,6 +52,63 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Work_pool_create_takes_the_seeds_ui_fields_as_flags()
+    {
+        var (exit, _, _) = await RunAsync("work-pool", "create", "k8s", "--type", "kubernetes", "--namespace", "prefect", "--finished-job-ttl", "60", "--pod-watch-timeout", "300");
+
+        Assert.Equal(0, exit);
+        var properties = (await _client.WorkPools.ReadWorkPoolAsync("k8s")).BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties");
+        Assert.Equal("prefect", properties.GetProperty("namespace").GetProperty("default").GetString());
+        Assert.Equal(60, properties.GetProperty("finished_job_ttl").GetProperty("default").GetInt32());
+        Assert.Equal(300, properties.GetProperty("pod_watch_timeout_seconds").GetProperty("default").GetInt32());
+        Assert.True(!properties.GetProperty("image").TryGetProperty("default", out var image) || image.ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task Deployment_run_can_be_scheduled_later_and_named()
+    {
+        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "later", FlowId = flow.Id });
+        var before = DateTimeOffset.UtcNow;
+
+        var (exit, output, _) = await RunAsync("deployment", "run", "hello/later", "--start-in", "2h", "--flow-run-name", "nightly-one", "-o", "json");
+
+        Assert.Equal(0, exit);
+        using var created = JsonDocument.Parse(output);
+        var run = await _client.FlowRuns.ReadFlowRunAsync(created.RootElement.GetProperty("id").GetGuid());
+        Assert.Equal("nightly-one", run.Name);
+        Assert.Equal(StateType.Scheduled, run.StateType);
+        Assert.True(run.ExpectedStartTime > before.AddMinutes(119), $"expected start {run.ExpectedStartTime}");
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("5m", 300)]
+    [InlineData("2h", 7200)]
+    [InlineData("1d", 86400)]
+    [InlineData("90", 90)]
+    public void Durations_read_as_people_write_them(string text, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), Flows.Cli.Commands.DeploymentCommand.Duration(text));
+    }
+
+    [Fact]
+    public async Task Deployment_inspect_and_delete()
+    {
+        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "gone", FlowId = flow.Id });
+
+        var (inspectExit, inspected, _) = await RunAsync("deployment", "inspect", "hello/gone");
+        var (deleteExit, _, _) = await RunAsync("deployment", "delete", "hello/gone");
+        var (againExit, _, _) = await RunAsync("deployment", "inspect", "hello/gone");
+
+        Assert.Equal(0, inspectExit);
+        Assert.Contains(deployment.Id.ToString(), inspected, StringComparison.Ordinal);
+        Assert.Equal(0, deleteExit);
+        Assert.Equal(2, againExit);
+    }
+
+    [Fact]
     public async Task Work_pool_create_rejects_unknown_variables_before_writing_anything()
     {
         var (exit, _, err) = await RunAsync("work-pool", "create", "p", "--type", "kubernetes", "--set", "namespce=prefect");
