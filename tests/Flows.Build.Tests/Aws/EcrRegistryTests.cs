@@ -11,7 +11,9 @@ namespace Flows.Build.Tests.Aws;
 /// </summary>
 public sealed class EcrRegistryTests : IAsyncLifetime
 {
-    private const string AccessKey = "AKIDFLOWSTEST0000001";
+    // Unique per test: the token cache is process-wide and keyed by registry, endpoint and key id, and a later fake may
+    // get an earlier one's port.
+    private readonly string _accessKey = "AKID" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant();
     private const string Secret = "flows/test+secret/0000000000000000000000";
     private readonly CapturingLogger _log = new();
     private FakeEcrApi _fake = null!;
@@ -21,14 +23,14 @@ public sealed class EcrRegistryTests : IAsyncLifetime
     {
         _password = await AuthRegistry.PasswordAsync();
         _fake = await FakeEcrApi.StartAsync(_password);
-        _fake.AddKey(AccessKey, Secret);
+        _fake.AddKey(_accessKey, Secret);
     }
 
     public async Task DisposeAsync() => await _fake.DisposeAsync();
 
     private Dictionary<string, string> Env(string? secret = null) => new()
     {
-        ["AWS_ACCESS_KEY_ID"] = AccessKey,
+        ["AWS_ACCESS_KEY_ID"] = _accessKey,
         ["AWS_SECRET_ACCESS_KEY"] = secret ?? Secret,
         ["AWS_ENDPOINT_URL_ECR"] = _fake.Endpoint.ToString(),
         [RegistryAccessFactory.TestEcrRegistryEndpointVariable] = "http://" + AuthRegistry.Host,
