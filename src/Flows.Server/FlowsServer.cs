@@ -63,6 +63,7 @@ public static class FlowsServer
             DeploymentEndpoints.Map(api, database);
             WorkPoolEndpoints.Map(api, database);
             FlowRunEndpoints.Map(api, database);
+            FlowRunStateEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
             UpdateEndpoints.Map(api, database);
             app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));

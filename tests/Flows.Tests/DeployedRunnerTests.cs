@@ -75,6 +75,11 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
         var logs = await LogsAsync(runId);
         Assert.Contains("Hello, Arthur!", logs);
         Assert.Contains(logs, l => l.StartsWith("Beginning flow run '" + run.Name + "' for flow 'greet' with tags [nightly]", StringComparison.Ordinal));
+
+        // The state history, as GET /flow_run_states/ serves it.
+        using var http = new HttpClient();
+        using var states = JsonDocument.Parse(await http.GetStringAsync(new Uri(_server.ApiUrl.ToString().TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
+        Assert.Equal(["SCHEDULED", "PENDING", "RUNNING", "COMPLETED"], states.RootElement.EnumerateArray().Select(s => s.GetProperty("type").GetString()));
     }
 
     [Fact]
