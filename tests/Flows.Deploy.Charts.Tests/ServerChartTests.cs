@@ -104,6 +104,7 @@ public sealed class ServerChartTests
     [Theory]
     [InlineData("server.apiKeysSecret.name=", "server.apiKeysSecret.name is required (the server refuses to serve 0.0.0.0 without API keys); or set server.allowUnauthenticated=true")]
     [InlineData("server.database.existingSecret.name=", "server.database.existingSecret.name is required (a Secret holding postgresql://...)")]
-    public void Missing_secrets_fail_with_what_to_set(string set, string message) =>
+    [InlineData("server.databaseUrl=postgresql://x", "server: Additional property databaseUrl is not allowed")]
+    public void Missing_secrets_and_unknown_values_fail_with_what_to_set(string set, string message) =>
         Assert.Contains(message, Render.HelmError(Chart, set), StringComparison.Ordinal);
 }

@@ -156,10 +156,13 @@ public sealed class WorkerChartTests
     [Theory]
     [InlineData("worker.apiConfig=cloud", "worker.cloudApiConfig.accountId is required with worker.apiConfig=cloud")]
     [InlineData("worker.apiConfig=selfHostedServer", "worker.selfHostedServerApiConfig.apiUrl is required with worker.apiConfig=selfHostedServer")]
-    [InlineData("worker.apiConfig=prefect", "worker.apiConfig must be server, selfHostedServer or cloud, not \"prefect\"")]
-    [InlineData("worker.config.workPool=", "worker.config.workPool is required")]
+    [InlineData("worker.apiConfig=prefect", "worker.apiConfig must be one of the following: \"server\", \"selfHostedServer\", \"cloud\"")]
+    [InlineData("worker.config.workPool=", "worker.config.workPool: String length must be greater than or equal to 1")]
+    [InlineData("worker.apiconfig=cloud", "worker: Additional property apiconfig is not allowed")]
+    [InlineData("worker.config.limit=0", "worker.config.limit: Must be greater than or equal to 1")]
+    [InlineData("role.apiKeySecret=true", "role: Additional property apiKeySecret is not allowed")]
     [InlineData("serviceAccount.create=false", "serviceAccount.name is required when serviceAccount.create is false")]
-    public void Missing_or_wrong_values_fail_with_what_to_set(string set, string message) =>
+    public void Missing_misspelled_or_wrong_values_fail_with_what_to_set(string set, string message) =>
         Assert.Contains(message, Render.HelmError(Chart, set), StringComparison.Ordinal);
 
     private static void AssertBinding(IReadOnlyList<JsonObject> objects, string role, string roleNamespace, string serviceAccount, string serviceAccountNamespace)
