@@ -7,3 +7,4 @@ cd "$(dirname "$0")"
 bash ./postgres.sh   # PostgreSQL 15 on 127.0.0.1:5432 (server tests)
 bash ./registry.sh   # OCI registries on localhost:5000/5001 and .NET base images (publish tests)
 bash ./docker.sh     # Docker Engine on /var/run/docker.sock (docker worker tests; after registry.sh)
+bash ./helm.sh       # helm and kubectl into .tools/bin (chart tests)

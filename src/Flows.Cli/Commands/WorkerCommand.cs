@@ -18,7 +18,7 @@ internal sealed class WorkerCommand : Command
         private static readonly Option<int?> Limit = new("--limit", "-l") { Description = "At most this many flow runs at once." };
         private static readonly Option<string?> WorkerName = new("--name", "-n") { Description = "The worker's name (default: <type>-<host>-<id>)." };
         private static readonly Option<string[]> Queue = new("--work-queue", "-q") { Description = "Only this queue (repeatable; default: all of the pool's)." };
-        private static readonly Option<double> Poll = new("--poll-seconds") { Description = "Seconds between polls.", DefaultValueFactory = _ => 2 };
+        private static readonly Option<double> Poll = new("--poll-seconds") { Description = "Seconds between polls.", DefaultValueFactory = _ => 1 };
 
         public StartCommand(CliConsole console) : base("start", "Start a worker; Ctrl+C stops taking runs and waits for running ones.")
         {

@@ -21,6 +21,7 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
     private readonly TextWriter _error;
     private readonly ConcurrentQueue<LogCreate> _queue = new();
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private bool _reportedFailure;
@@ -72,6 +73,7 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
         await FlushAsync(CancellationToken.None).ConfigureAwait(false);
         _stop.Dispose();
         _signal.Dispose();
+        _sending.Dispose();
     }
 
     private async Task LoopAsync()
@@ -91,7 +93,23 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
         }
     }
 
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Sends everything queued so far (the runner calls it before proposing a final state, so a run that is
+    /// final has all its lines).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        // One sender at a time keeps batches in order.
+        await _sending.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await SendQueuedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sending.Release();
+        }
+    }
+
+    private async Task SendQueuedAsync(CancellationToken cancellationToken)
     {
         while (!_queue.IsEmpty)
         {

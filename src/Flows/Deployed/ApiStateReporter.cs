@@ -13,6 +13,9 @@ internal sealed class ApiStateReporter(PrefectClient client, Guid flowRunId, Tex
     /// <summary>When set (a termination signal), final states are not reported: the runner decides what to propose.</summary>
     public bool SuppressFinalStates { get; set; }
 
+    /// <summary>Runs before a final state is proposed (the runner flushes the logs there).</summary>
+    public Func<Task>? BeforeFinalState { get; set; }
+
     public async ValueTask OnStateAsync(FlowRun run, FlowRunState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -28,6 +31,11 @@ internal sealed class ApiStateReporter(PrefectClient client, Guid flowRunId, Tex
                 if (state.IsFinal && SuppressFinalStates)
                 {
                     return;
+                }
+
+                if (state.IsFinal && BeforeFinalState is { } before)
+                {
+                    await before().ConfigureAwait(false);
                 }
 
                 await ProposeAsync(new StateCreate { Type = Map(state.Type), Name = state.Name, Message = state.Message }, CancellationToken.None).ConfigureAwait(false);

@@ -44,6 +44,7 @@ public static class DeployedRunner
 
         var reporter = new ApiStateReporter(client, flowRunId, output);
         var shipper = new ApiLogShipper(client, flowRunId, error);
+        reporter.BeforeFinalState = () => shipper.FlushAsync(CancellationToken.None);
         FlowLogging.AddSink(shipper);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var terminated = false;
