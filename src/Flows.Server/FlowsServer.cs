@@ -55,8 +55,8 @@ public static class FlowsServer
 
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
-            var keys = options.ApiKeys.ToHashSet(StringComparer.Ordinal);
-            app.Use(async (context, next) => await HandleAsync(context, next, keys, logger).ConfigureAwait(false));
+            var auth = new Ui.UiAuth(options.ApiKeys);
+            app.Use(async (context, next) => await HandleAsync(context, next, auth, logger).ConfigureAwait(false));
             var api = app.MapGroup("/api");
             MiscEndpoints.Map(api, database);
             FlowEndpoints.Map(api, database);
@@ -66,6 +66,7 @@ public static class FlowsServer
             FlowRunStateEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
             UpdateEndpoints.Map(api, database);
+            Ui.UiEndpoints.Map(app, database, auth);
             app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -84,17 +85,23 @@ public static class FlowsServer
         }
     }
 
-    // Authentication and the error contract in one place: every failure is JSON {"detail": ...}.
-    private static async Task HandleAsync(HttpContext context, RequestDelegate next, HashSet<string> keys, ILogger logger)
+    // Authentication and the error contract in one place: every API failure is JSON {"detail": ...}.
+    // The web UI shares the keys: its login cookie is accepted too (see UiAuth), and a page asked for
+    // without a key is sent to the login form rather than answered with JSON.
+    private static async Task HandleAsync(HttpContext context, RequestDelegate next, Ui.UiAuth auth, ILogger logger)
     {
-        if (keys.Count > 0 && context.Request.Path != "/api/health")
+        if (auth.Required && !Ui.UiAuth.IsPublic(context.Request.Path) && !auth.IsAuthenticated(context))
         {
-            var header = context.Request.Headers.Authorization.ToString();
-            if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !keys.Contains(header["Bearer ".Length..].Trim()))
+            if (context.Request.Path.StartsWithSegments("/api"))
             {
                 await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized: send Authorization: Bearer <PREFECT_API_KEY>.").ConfigureAwait(false);
-                return;
             }
+            else
+            {
+                await Ui.UiEndpoints.RedirectToLoginAsync(context).ConfigureAwait(false);
+            }
+
+            return;
         }
 
         try

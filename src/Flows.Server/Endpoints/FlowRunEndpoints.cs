@@ -20,69 +20,7 @@ internal static class FlowRunEndpoints
         {
             var deploymentId = Body.Id(id);
             var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
-            var run = await db.WriteAsync(async (c, t) =>
-            {
-                var deployment = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deploymentId.ToString()))
-                    ?? throw ApiException.NotFound("Deployment");
-                if (create.IdempotencyKey is { } key
-                    && await Rows.OneAsync<FlowRun>(c, t, "SELECT body FROM flow_runs WHERE flow_id = @f AND idempotency_key = @k", ("f", deployment.FlowId.ToString()), ("k", key)) is { } same)
-                {
-                    return same;
-                }
-
-                var parameters = new Dictionary<string, JsonElement>(deployment.Parameters);
-                foreach (var (k, v) in create.Parameters ?? new Dictionary<string, JsonElement>())
-                {
-                    parameters[k] = v;
-                }
-
-                if ((create.EnforceParameterSchema ?? deployment.EnforceParameterSchema) && deployment.ParameterOpenapiSchema is { } schema)
-                {
-                    ParameterValidation.Validate(schema, parameters);
-                }
-
-                var now = DateTimeOffset.UtcNow;
-                var runId = Guid.CreateVersion7();
-                Guid? poolId = null;
-                if (deployment.WorkPoolName is { } poolName)
-                {
-                    poolId = Guid.Parse((await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", poolName)))
-                        ?? throw ApiException.Conflict($"The deployment's work pool '{poolName}' no longer exists."));
-                }
-
-                if (create.JobVariables is { Count: > 0 } && deployment.WorkPoolName is { } validatePool)
-                {
-                    var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", validatePool));
-                    WorkPools.JobVariableValidation.Validate(pool?.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.UnprocessableEntity, "creating flow run");
-                }
-
-                var queueName = create.WorkQueueName ?? deployment.WorkQueueName;
-                var queueId = deployment.WorkQueueId;
-                if (create.WorkQueueName is { } asked && poolId is { } p)
-                {
-                    queueId = Guid.Parse(await c.ScalarAsync<string>(t, "SELECT id FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", p.ToString()), ("n", asked))
-                        ?? throw ApiException.NotFound($"Work queue '{asked}'"));
-                }
-
-                var jobVariables = new Dictionary<string, JsonElement>(deployment.JobVariables);
-                foreach (var (k, v) in create.JobVariables ?? new Dictionary<string, JsonElement>())
-                {
-                    jobVariables[k] = v;
-                }
-
-                var proposed = create.State ?? new StateCreate { Type = StateType.Scheduled };
-                var run = new FlowRun
-                {
-                    Id = runId, Created = now, Updated = now, Name = create.Name ?? RunNames.Next(), FlowId = deployment.FlowId,
-                    DeploymentId = deployment.Id, DeploymentVersion = deployment.Version, WorkQueueId = queueId, WorkQueueName = queueName,
-                    Parameters = parameters, IdempotencyKey = create.IdempotencyKey, Context = create.Context ?? new Dictionary<string, JsonElement>(),
-                    EmpiricalPolicy = create.EmpiricalPolicy ?? new FlowRunPolicy(), Tags = deployment.Tags.Union(create.Tags ?? []).ToList(),
-                    Labels = create.Labels ?? new Dictionary<string, JsonElement>(), ParentTaskRunId = create.ParentTaskRunId,
-                    WorkPoolId = poolId, WorkPoolName = deployment.WorkPoolName, JobVariables = jobVariables,
-                };
-                return await InsertAsync(c, t, run, proposed, now);
-            }, ct);
-            return Body.Json(run, 201);
+            return Body.Json(await CreateFromDeploymentAsync(db, deploymentId, create, ct), 201);
         });
 
         api.MapGet("/flow_runs/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
@@ -156,6 +94,74 @@ internal static class FlowRunEndpoints
             return Body.Json(result);
         });
     }
+
+    /// <summary>
+    /// POST /deployments/{id}/create_flow_run: merges parameters and job variables over the deployment's,
+    /// validates them, and stores the run (Scheduled unless a state is given). The web UI's Run button calls this too.
+    /// </summary>
+    internal static Task<FlowRun> CreateFromDeploymentAsync(Database db, Guid deploymentId, DeploymentFlowRunCreate create, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var deployment = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deploymentId.ToString()))
+                ?? throw ApiException.NotFound("Deployment");
+            if (create.IdempotencyKey is { } key
+                && await Rows.OneAsync<FlowRun>(c, t, "SELECT body FROM flow_runs WHERE flow_id = @f AND idempotency_key = @k", ("f", deployment.FlowId.ToString()), ("k", key)) is { } same)
+            {
+                return same;
+            }
+
+            var parameters = new Dictionary<string, JsonElement>(deployment.Parameters);
+            foreach (var (k, v) in create.Parameters ?? new Dictionary<string, JsonElement>())
+            {
+                parameters[k] = v;
+            }
+
+            if ((create.EnforceParameterSchema ?? deployment.EnforceParameterSchema) && deployment.ParameterOpenapiSchema is { } schema)
+            {
+                ParameterValidation.Validate(schema, parameters);
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var runId = Guid.CreateVersion7();
+            Guid? poolId = null;
+            if (deployment.WorkPoolName is { } poolName)
+            {
+                poolId = Guid.Parse((await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", poolName)))
+                    ?? throw ApiException.Conflict($"The deployment's work pool '{poolName}' no longer exists."));
+            }
+
+            if (create.JobVariables is { Count: > 0 } && deployment.WorkPoolName is { } validatePool)
+            {
+                var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", validatePool));
+                WorkPools.JobVariableValidation.Validate(pool?.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.UnprocessableEntity, "creating flow run");
+            }
+
+            var queueName = create.WorkQueueName ?? deployment.WorkQueueName;
+            var queueId = deployment.WorkQueueId;
+            if (create.WorkQueueName is { } asked && poolId is { } p)
+            {
+                queueId = Guid.Parse(await c.ScalarAsync<string>(t, "SELECT id FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", p.ToString()), ("n", asked))
+                    ?? throw ApiException.NotFound($"Work queue '{asked}'"));
+            }
+
+            var jobVariables = new Dictionary<string, JsonElement>(deployment.JobVariables);
+            foreach (var (k, v) in create.JobVariables ?? new Dictionary<string, JsonElement>())
+            {
+                jobVariables[k] = v;
+            }
+
+            var proposed = create.State ?? new StateCreate { Type = StateType.Scheduled };
+            var run = new FlowRun
+            {
+                Id = runId, Created = now, Updated = now, Name = create.Name ?? RunNames.Next(), FlowId = deployment.FlowId,
+                DeploymentId = deployment.Id, DeploymentVersion = deployment.Version, WorkQueueId = queueId, WorkQueueName = queueName,
+                Parameters = parameters, IdempotencyKey = create.IdempotencyKey, Context = create.Context ?? new Dictionary<string, JsonElement>(),
+                EmpiricalPolicy = create.EmpiricalPolicy ?? new FlowRunPolicy(), Tags = deployment.Tags.Union(create.Tags ?? []).ToList(),
+                Labels = create.Labels ?? new Dictionary<string, JsonElement>(), ParentTaskRunId = create.ParentTaskRunId,
+                WorkPoolId = poolId, WorkPoolName = deployment.WorkPoolName, JobVariables = jobVariables,
+            };
+            return await InsertAsync(c, t, run, proposed, now);
+        }, ct);
 
     /// <summary>Stores a new run in <paramref name="initial"/> state (also used by the scheduler).</summary>
     internal static async Task<FlowRun> InsertAsync(DbConnection c, DbTransaction t, FlowRun run, StateCreate initial, DateTimeOffset now)

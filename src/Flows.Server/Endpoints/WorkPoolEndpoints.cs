@@ -16,38 +16,7 @@ internal static class WorkPoolEndpoints
         api.MapPost("/work_pools/", async (HttpRequest request, CancellationToken ct) =>
         {
             var create = await Body.ReadAsync<WorkPoolCreateBody>(request);
-            Body.CheckName(create.Name, "Work pool");
-            var type = string.IsNullOrWhiteSpace(create.Type) ? "prefect-agent" : create.Type;
-            var template = create.BaseJobTemplate is { ValueKind: JsonValueKind.Object } t && t.EnumerateObject().Any()
-                ? t
-                : BaseJobTemplates.ForType(type) ?? JsonDocument.Parse("{}").RootElement.Clone();
-            if (template.EnumerateObject().Any() && (!template.TryGetProperty("job_configuration", out _) || !template.TryGetProperty("variables", out _)))
-            {
-                throw ApiException.Invalid("The `base_job_template` must contain both a `job_configuration` key and a `variables` key.");
-            }
-
-            var pool = await db.WriteAsync(async (c, tx) =>
-            {
-                if (await c.ScalarAsync<string>(tx, "SELECT id FROM work_pools WHERE name = @n", ("n", create.Name)) is not null)
-                {
-                    throw ApiException.Conflict($"A work pool named '{create.Name}' already exists.");
-                }
-
-                var now = DateTimeOffset.UtcNow;
-                var queue = new WorkQueue { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = "default", Description = "The work pool's default queue.", Priority = 1 };
-                var pool = new WorkPool
-                {
-                    Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Description = create.Description, Type = type,
-                    BaseJobTemplate = template, IsPaused = create.IsPaused ?? false, ConcurrencyLimit = create.ConcurrencyLimit, DefaultQueueId = queue.Id,
-                };
-                queue = queue with { WorkPoolId = pool.Id, WorkPoolName = pool.Name };
-                await c.ExecuteAsync(tx, "INSERT INTO work_pools (id, name, type, created, body) VALUES (@id, @n, @t, @c, @b)",
-                    ("id", pool.Id.ToString()), ("n", pool.Name), ("t", pool.Type), ("c", Rows.Time(now)), ("b", Rows.Json(pool)));
-                await c.ExecuteAsync(tx, "INSERT INTO work_queues (id, work_pool_id, name, priority, is_paused, body) VALUES (@id, @p, @n, 1, 0, @b)",
-                    ("id", queue.Id.ToString()), ("p", pool.Id.ToString()), ("n", queue.Name), ("b", Rows.Json(queue)));
-                return pool;
-            }, ct);
-            return Body.Json(WithStatus(pool), 201);
+            return Body.Json(WithStatus(await CreateAsync(db, create, ct)), 201);
         });
 
         api.MapGet("/work_pools/{name}", async (string name, CancellationToken ct) =>
@@ -110,6 +79,42 @@ internal static class WorkPoolEndpoints
         });
     }
 
+    /// <summary>POST /work_pools/: a pool (default base job template of its type unless one is given) and its default queue. The web UI's create form calls this too.</summary>
+    internal static async Task<WorkPool> CreateAsync(Database db, WorkPoolCreateBody create, CancellationToken ct)
+    {
+        Body.CheckName(create.Name, "Work pool");
+        var type = string.IsNullOrWhiteSpace(create.Type) ? "prefect-agent" : create.Type;
+        var template = create.BaseJobTemplate is { ValueKind: JsonValueKind.Object } t && t.EnumerateObject().Any()
+            ? t
+            : BaseJobTemplates.ForType(type) ?? JsonDocument.Parse("{}").RootElement.Clone();
+        if (template.EnumerateObject().Any() && (!template.TryGetProperty("job_configuration", out _) || !template.TryGetProperty("variables", out _)))
+        {
+            throw ApiException.Invalid("The `base_job_template` must contain both a `job_configuration` key and a `variables` key.");
+        }
+
+        return await db.WriteAsync(async (c, tx) =>
+        {
+            if (await c.ScalarAsync<string>(tx, "SELECT id FROM work_pools WHERE name = @n", ("n", create.Name)) is not null)
+            {
+                throw ApiException.Conflict($"A work pool named '{create.Name}' already exists.");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var queue = new WorkQueue { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = "default", Description = "The work pool's default queue.", Priority = 1 };
+            var pool = new WorkPool
+            {
+                Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Description = create.Description, Type = type,
+                BaseJobTemplate = template, IsPaused = create.IsPaused ?? false, ConcurrencyLimit = create.ConcurrencyLimit, DefaultQueueId = queue.Id,
+            };
+            queue = queue with { WorkPoolId = pool.Id, WorkPoolName = pool.Name };
+            await c.ExecuteAsync(tx, "INSERT INTO work_pools (id, name, type, created, body) VALUES (@id, @n, @t, @c, @b)",
+                ("id", pool.Id.ToString()), ("n", pool.Name), ("t", pool.Type), ("c", Rows.Time(now)), ("b", Rows.Json(pool)));
+            await c.ExecuteAsync(tx, "INSERT INTO work_queues (id, work_pool_id, name, priority, is_paused, body) VALUES (@id, @p, @n, 1, 0, @b)",
+                ("id", queue.Id.ToString()), ("p", pool.Id.ToString()), ("n", queue.Name), ("b", Rows.Json(queue)));
+            return pool;
+        }, ct);
+    }
+
     public static async Task<WorkPool> ReadAsync(Database db, string name, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", name)), ct)
            ?? throw ApiException.NotFound($"Work pool '{name}'");
@@ -117,7 +122,7 @@ internal static class WorkPoolEndpoints
     // In listings an unpaused pool reports NOT_READY; GET /work_pools/{name} derives READY from online workers.
     private static WorkPool WithStatus(WorkPool pool) => pool with { Status = pool.IsPaused ? WorkPoolStatus.Paused : WorkPoolStatus.NotReady };
 
-    private sealed class WorkPoolCreateBody
+    internal sealed class WorkPoolCreateBody
     {
         public string? Name { get; init; }
         public string? Description { get; init; }

@@ -34,5 +34,18 @@ internal static class Migrations
             // get_scheduled_flow_runs scans each queue's due runs in time order.
             "CREATE INDEX ix_flow_runs_queue_due ON flow_runs (work_queue_id, state_type, next_scheduled_start_time)",
         ]),
+        new(3,
+        [
+            // The web UI pages newest-first by id (UUIDv7) overall, per state type and per deployment, and
+            // counts runs per state type from the first index alone.
+            "CREATE INDEX ix_flow_runs_state_id ON flow_runs (state_type, id)",
+            "CREATE INDEX ix_flow_runs_deployment_id ON flow_runs (deployment_id, id)",
+            // A run's logs in (timestamp, id) order, the order of every log page, with the level in the index
+            // so a level filter skips rows without reading them. It replaces (flow_run_id, timestamp).
+            "CREATE INDEX ix_logs_run_time_level ON logs (flow_run_id, timestamp, id, level)",
+            "DROP INDEX ix_logs_flow_run",
+            "CREATE INDEX ix_deployments_name ON deployments (name, id)",
+            "CREATE INDEX ix_workers_pool_heartbeat ON workers (work_pool_id, last_heartbeat_time)",
+        ]),
     ];
 }
