@@ -16,6 +16,7 @@ internal sealed class WorkPoolCommand : Command
         Subcommands.Add(new CreateCommand(console));
         Subcommands.Add(new ListCommand(console));
         Subcommands.Add(new InspectCommand(console));
+        Subcommands.Add(new UpdateCommand(console));
         Subcommands.Add(new DeleteCommand(console));
     }
 
@@ -114,7 +115,7 @@ internal sealed class WorkPoolCommand : Command
             });
         }
 
-        private static void SetDefault(JsonObject template, string pair)
+        internal static void SetDefault(JsonObject template, string pair)
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
@@ -190,6 +191,77 @@ internal sealed class WorkPoolCommand : Command
                     var result = JsonSerializer.SerializeToNode(pool, PrefectJson.Options)!.AsObject();
                     result["workers"] = JsonSerializer.SerializeToNode(workers, PrefectJson.Options);
                     await console.Out.WriteLineAsync(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            });
+        }
+    }
+
+    private sealed class UpdateCommand : Command
+    {
+        private static readonly Argument<string> NameArgument = new("name") { Description = "The work pool's name." };
+        private static readonly Option<string[]> Set = new("--set") { Description = "Default of a job variable, k=v (v parsed as JSON, else text). Repeatable." };
+        private static readonly Option<int?> ConcurrencyLimit = new("--concurrency-limit") { Description = "At most this many runs of the pool at once." };
+        private static readonly Option<bool> Pause = new("--pause") { Description = "Stop workers from taking new runs." };
+        private static readonly Option<bool> Resume = new("--resume") { Description = "Let workers take runs again." };
+
+        public UpdateCommand(CliConsole console) : base("update", "Change a work pool: job variable defaults, concurrency limit, paused.")
+        {
+            Arguments.Add(NameArgument);
+            foreach (var option in new Option[] { Set, ConcurrencyLimit, Pause, Resume })
+            {
+                Options.Add(option);
+            }
+
+            SetAction(async (parse, cancellationToken) =>
+            {
+                if (parse.GetValue(Pause) && parse.GetValue(Resume))
+                {
+                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --pause and --resume contradict each other.").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+
+                var name = parse.GetValue(NameArgument)!;
+                using var client = ApiConnection.Create(console);
+                WorkPool pool;
+                try
+                {
+                    pool = await client.WorkPools.ReadWorkPoolAsync(name, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is PrefectApiException or HttpRequestException)
+                {
+                    return await ApiCall.RunAsync(console, client, () => Task.FromException(e)).ConfigureAwait(false);
+                }
+
+                JsonElement? template = null;
+                if (parse.GetValue(Set) is { Length: > 0 } pairs)
+                {
+                    var body = pool.BaseJobTemplate is { } t ? JsonNode.Parse(t.GetRawText())!.AsObject() : [];
+                    try
+                    {
+                        foreach (var pair in pairs)
+                        {
+                            CreateCommand.SetDefault(body, pair);
+                        }
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                    {
+                        await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
+                        return ExitCodes.BadInput;
+                    }
+
+                    template = JsonSerializer.SerializeToElement(body, PrefectJson.Options);
+                }
+
+                var update = new WorkPoolUpdate
+                {
+                    BaseJobTemplate = template,
+                    ConcurrencyLimit = parse.GetValue(ConcurrencyLimit),
+                    IsPaused = parse.GetValue(Pause) ? true : parse.GetValue(Resume) ? false : null,
+                };
+                return await ApiCall.RunAsync(console, client, async () =>
+                {
+                    await client.WorkPools.UpdateWorkPoolAsync(name, update, cancellationToken).ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Updated work pool '{name}'.").ConfigureAwait(false);
                 }).ConfigureAwait(false);
             });
         }

@@ -65,6 +65,22 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Work_pool_update_changes_defaults_limit_and_pause()
+    {
+        await RunAsync("work-pool", "create", "upd", "--type", "kubernetes");
+
+        var (exit, _, err) = await RunAsync("work-pool", "update", "upd", "--set", "namespace=prefect", "--concurrency-limit", "3", "--pause");
+
+        Assert.True(exit == 0, err);
+        var pool = await _client.WorkPools.ReadWorkPoolAsync("upd");
+        Assert.Equal("prefect", pool.BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties").GetProperty("namespace").GetProperty("default").GetString());
+        Assert.Equal(3, pool.ConcurrencyLimit);
+        Assert.True(pool.IsPaused);
+        Assert.Equal(2, (await RunAsync("work-pool", "update", "upd", "--set", "nope=1")).Exit);
+        Assert.Equal(2, (await RunAsync("work-pool", "update", "missing", "--pause")).Exit);
+    }
+
+    [Fact]
     public async Task Deployment_run_can_be_scheduled_later_and_named()
     {
         var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
