@@ -162,7 +162,12 @@ internal static class ParameterForm
         { } v => v.GetRawText(),
     };
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        // Shown as text, and the page HTML-encodes it: the default encoder's \u0022 escapes would only hurt reading.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private static string OptionValue(JsonElement option) => option.ValueKind == JsonValueKind.String ? option.GetString()! : option.GetRawText();
 

@@ -313,7 +313,7 @@ internal static class UiEndpoints
     private static Dictionary<string, (byte[], string, string)> LoadAssets()
     {
         var assets = new Dictionary<string, (byte[], string, string)>(StringComparer.Ordinal);
-        foreach (var (name, type) in new[] { ("app.css", "text/css; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8") })
+        foreach (var (name, type) in new[] { ("app.css", "text/css; charset=utf-8"), ("app.js", "text/javascript; charset=utf-8"), ("favicon.svg", "image/svg+xml") })
         {
             using var stream = typeof(UiEndpoints).Assembly.GetManifestResourceStream("Flows.Server.Ui.Assets." + name)
                 ?? throw new InvalidOperationException($"UI asset {name} is not embedded.");

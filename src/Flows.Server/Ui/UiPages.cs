@@ -15,7 +15,12 @@ internal static class UiPages
     public static readonly StateType[] StateOrder =
         [StateType.Scheduled, StateType.Pending, StateType.Running, StateType.Completed, StateType.Failed, StateType.Crashed, StateType.Cancelling, StateType.Cancelled, StateType.Paused];
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        // Shown as text, and the page HTML-encodes it: the default encoder's \u0022 escapes would only hurt reading.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public sealed record PageContext(string Csrf, bool LoggedIn);
 
@@ -28,7 +33,7 @@ internal static class UiPages
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="flows-csrf" content="{context.Csrf}">
-            <title>{title} · Flows</title><link rel="stylesheet" href="/ui/assets/app.css"><script src="/ui/assets/app.js" defer></script></head>
+            <title>{title} · Flows</title><link rel="icon" href="/ui/assets/favicon.svg"><link rel="stylesheet" href="/ui/assets/app.css"><script src="/ui/assets/app.js" defer></script></head>
             <body><header><a class="brand" href="/">Flows</a><nav><a href="/">Flow runs</a><a href="/deployments">Deployments</a><a href="/work-pools">Work pools</a></nav>{logout}</header>
             <main>{body}</main></body></html>
             """);

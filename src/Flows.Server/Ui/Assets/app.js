@@ -49,21 +49,29 @@
       const holder = document.getElementById('run-state');
       holder.replaceChildren(badge(run.state.type, run.state.name));
       holder.dataset.stateId = stateId;
-      const li = document.createElement('li');
-      li.dataset.stateId = stateId;
-      li.append(badge(run.state.type, run.state.name), ' ');
-      const when = document.createElement('time');
-      when.textContent = time(run.state.timestamp);
-      li.append(when);
-      if (run.state.message) {
-        const message = document.createElement('span');
-        message.className = 'message';
-        message.textContent = ' ' + run.state.message;
-        li.append(message);
-      }
-      document.getElementById('timeline').append(li);
       finished = terminal.has(run.state.type);
       holder.dataset.terminal = String(finished);
+      // States between two polls (Pending, Running…) come from the history, so the timeline misses none.
+      const history = await fetch('/api/flow_run_states/?flow_run_id=' + runId, { headers, credentials: 'same-origin' });
+      const states = history.ok ? await history.json() : [run.state];
+      const timeline = document.getElementById('timeline');
+      const shown = new Set(Array.from(timeline.children, (li) => li.dataset.stateId));
+      for (const state of states) {
+        if (shown.has(state.id)) continue;
+        const li = document.createElement('li');
+        li.dataset.stateId = state.id;
+        li.append(badge(state.type, state.name), ' ');
+        const when = document.createElement('time');
+        when.textContent = time(state.timestamp);
+        li.append(when);
+        if (state.message) {
+          const message = document.createElement('span');
+          message.className = 'message';
+          message.textContent = ' ' + state.message;
+          li.append(message);
+        }
+        timeline.append(li);
+      }
     }
     document.getElementById('infrastructure-pid').textContent = run.infrastructure_pid ?? '';
     document.getElementById('start-time').textContent = time(run.start_time);
@@ -71,10 +79,11 @@
   }
 
   async function pollLogs() {
-    const filter = { flow_run_id: { any: [runId] } };
-    if (level > 0) filter.level = { ge: level };
+    // Prefect's filter operators end in an underscore (any_, ge_, after_).
+    const filter = { flow_run_id: { any_: [runId] } };
+    if (level > 0) filter.level = { ge_: level };
     // "after" is inclusive: lines at the boundary instant come again and are skipped by id.
-    if (after) filter.timestamp = { after };
+    if (after) filter.timestamp = { after_: after };
     const response = await fetch('/api/logs/filter', {
       method: 'POST', headers, credentials: 'same-origin',
       body: JSON.stringify({ logs: filter, sort: 'TIMESTAMP_ASC', limit: 200 }),
