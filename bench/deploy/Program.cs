@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Flows.Deploy.Loading;
 using Flows.Deploy.Planning;
+using Flows.Deploy.Project;
 
 // Plans the seed's prefect.yaml shape (git SHA via run_shell_script, planned image, anchors) with 1 and with N
 // deployments in one file, end to end as `flows-deploy deploy --all --dry-run` does (load, schema, steps, templates,
 // parameter checks, bodies). Each size is warmed up, then the median of several runs is reported.
+// `--phases` also prints, per size, the median time of each phase of PlanAsync (locate, YAML load, schema, manifest, plan).
+var phases = args.Contains("--phases");
+args = args.Where(a => a != "--phases").ToArray();
 var large = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
 // Under the build output, i.e. inside the repository: the shell step runs `git rev-parse`, as in a real project.
@@ -82,6 +87,49 @@ async Task<double> Median(string dir, int expected)
     return times[times.Count / 2];
 }
 
+// The same work as DeploymentPlanner.PlanAsync(request), phase by phase (medians of `runs` after two warm-ups).
+async Task Phases(string dir, int expected)
+{
+    var request = new DeployRequest { Project = dir, ManifestAssembly = manifest, All = true, DryRun = true };
+    var names = new[] { "locate", "yaml load", "schema", "manifest", "plan (steps, templates, params, bodies)" };
+    var times = names.Select(_ => new List<double>()).ToArray();
+    for (var r = 0; r < runs + 2; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        var lap = new double[names.Length];
+        var project = ProjectLocator.Locate(request.Project);
+        lap[0] = watch.Elapsed.TotalMilliseconds;
+        var source = ProjectLocator.LoadDeployments(project, request.PrefectFile);
+        lap[1] = watch.Elapsed.TotalMilliseconds;
+        if (PrefectYamlSchema.Validate(source.Document).Count > 0)
+        {
+            throw new InvalidOperationException("schema errors");
+        }
+
+        lap[2] = watch.Elapsed.TotalMilliseconds;
+
+        var flows = ProjectLocator.ReadManifest(project, request.ManifestAssembly);
+        lap[3] = watch.Elapsed.TotalMilliseconds;
+        var plan = await new DeploymentPlanner().PlanAsync(source, flows, request);
+        lap[4] = watch.Elapsed.TotalMilliseconds;
+        if (plan.Deployments.Count != expected)
+        {
+            throw new InvalidOperationException($"planned {plan.Deployments.Count}, expected {expected}");
+        }
+
+        for (var i = 0; r >= 2 && i < names.Length; i++)
+        {
+            times[i].Add(lap[i] - (i == 0 ? 0 : lap[i - 1]));
+        }
+    }
+
+    for (var i = 0; i < names.Length; i++)
+    {
+        times[i].Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {expected,4} deployments, {names[i],-40} {times[i][times[i].Count / 2],8:F2} ms"));
+    }
+}
+
 var one = Project(1);
 var many = Project(large);
 // Warm both sizes before measuring either, so neither pays the JIT.
@@ -91,5 +139,11 @@ var tMany = await Median(many, large);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan 1 deployment:    {tOne,8:F1} ms (median of {runs})"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan {large} deployments: {tMany,8:F1} ms (median of {runs})"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {large}/1: {tMany / tOne:F2}x (target < 5x)"));
+if (phases)
+{
+    await Phases(one, 1);
+    await Phases(many, large);
+}
+
 Directory.Delete(root, recursive: true);
 return tMany / tOne < 5 ? 0 : 1;

@@ -7,21 +7,33 @@ namespace Flows.Deploy.Loading;
 /// <summary>Validates a loaded prefect.yaml against Prefect's published schema (embedded), with file:line:col.</summary>
 public static class PrefectYamlSchema
 {
-    // Built once: the schema carries an $id, and building is the expensive part.
-    private static readonly Lazy<JsonSchema> Schema = new(() =>
+    private static readonly Lazy<System.Text.Json.Nodes.JsonObject> SchemaNode = new(() =>
     {
         using var stream = typeof(PrefectYamlSchema).Assembly.GetManifestResourceStream("Flows.Deploy.Schemas.prefect.yaml.schema.json")!;
         using var reader = new StreamReader(stream);
         // Without its $id: JsonSchema.Net refuses to register that id ("Overwriting registered schemas"); refs are all local.
         var node = System.Text.Json.Nodes.JsonNode.Parse(reader.ReadToEnd())!.AsObject();
         node.Remove("$id");
-        return JsonSchema.FromText(node.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+        return node;
     });
+
+    // Built once per process: the schema carries an $id, and building is the expensive part.
+    private static readonly Lazy<JsonSchema> Schema = new(() =>
+        JsonSchema.FromText(SchemaNode.Value.ToJsonString(), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+
+    // The common case (a valid file) is decided here, on the loaded nodes, in ~1 µs per deployment: JsonSchema.Net
+    // costs ~0.12 ms per deployment even with the flag output, so it only runs (and explains) when this is unsure.
+    private static readonly Lazy<FastSchemaCheck?> Fast = new(() => FastSchemaCheck.Compile(SchemaNode.Value));
 
     /// <summary>The schema violations, one per offending value (the deepest location wins for anyOf branches).</summary>
     public static IReadOnlyList<DeployDiagnostic> Validate(YamlDocument document)
     {
         if (document.Root is null)
+        {
+            return [];
+        }
+
+        if (Fast.Value?.IsCertainlyValid(document.Root) == true)
         {
             return [];
         }
