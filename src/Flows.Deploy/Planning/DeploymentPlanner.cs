@@ -78,6 +78,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         }
 
         var planned = new List<PlannedDeployment>();
+        var shared = new PlanCache();
         foreach (var candidate in selected)
         {
             if (candidate.Flow is null || outputsOf[candidate.Index] is not { } outputs)
@@ -85,7 +86,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 continue;
             }
 
-            var deployment = Plan(root, doc, candidate, candidate.Flow, outputs, request, errors, warnings);
+            var deployment = Plan(root, doc, candidate, candidate.Flow, outputs, request, errors, warnings, shared);
             if (deployment is not null)
             {
                 planned.Add(deployment);
@@ -100,6 +101,14 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         warnings.AddRange(recorder.Warnings.Select(w => new DeployDiagnostic(DiagnosticCodes.StepWarning, false, w, null, doc.File)));
         await CheckWorkPoolsAsync(planned, request, doc.File, warnings, cancellationToken).ConfigureAwait(false);
         return new DeploymentPlan(recorder.Images, planned, warnings);
+    }
+
+    // Per plan: one template engine per distinct step outputs (it remembers renderings), each flow's schema as JSON once.
+    private sealed class PlanCache
+    {
+        public Dictionary<Dictionary<string, JsonObject>, TemplateEngine> Engines { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<FlowManifestEntry, JsonElement> ParameterSchemas { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
     private sealed record Candidate(int Index, JsonObject Deployment, DeploymentKey Key, FlowManifestEntry? Flow, string? Entrypoint, IReadOnlyList<DeployDiagnostic> Problems);
@@ -172,11 +181,15 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     }
 
     private PlannedDeployment? Plan(JsonObject root, YamlDocument doc, Candidate candidate, FlowManifestEntry flow, Dictionary<string, JsonObject> outputs,
-        DeployRequest request, List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings)
+        DeployRequest request, List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
     {
         var pointer = $"/deployments/{candidate.Index}";
         var before = errors.Count;
-        var engine = new TemplateEngine(outputs, request.Environment);
+        if (!shared.Engines.TryGetValue(outputs, out var engine))
+        {
+            engine = shared.Engines[outputs] = new TemplateEngine(outputs, request.Environment);
+        }
+
         var fields = new JsonObject();
         foreach (var (key, value) in candidate.Deployment)
         {
@@ -253,7 +266,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             Schedules = schedules,
             ConcurrencyLimit = concurrency,
             EnforceParameterSchema = Bool(fields["enforce_parameter_schema"]) ?? true,
-            ParameterOpenapiSchema = flow.ParameterOpenApiSchema is null ? null : JsonSerializer.SerializeToElement(flow.ParameterOpenApiSchema),
+            ParameterOpenapiSchema = flow.ParameterOpenApiSchema is null ? null : SchemaElement(shared, flow),
             Parameters = Elements(parameters),
             Tags = tags ?? [],
             PullSteps = pull is null ? null : JsonSerializer.SerializeToElement(pull),
@@ -263,6 +276,17 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             JobVariables = Elements(jobVariables ?? []),
         };
         return new PlannedDeployment(flow.Name, body);
+    }
+
+    // A JsonElement is immutable, so every body of a flow can carry the same one.
+    private static JsonElement SchemaElement(PlanCache shared, FlowManifestEntry flow)
+    {
+        if (!shared.ParameterSchemas.TryGetValue(flow, out var element))
+        {
+            element = shared.ParameterSchemas[flow] = JsonSerializer.SerializeToElement(flow.ParameterOpenApiSchema);
+        }
+
+        return element;
     }
 
     private static JsonArray? PullSteps(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,

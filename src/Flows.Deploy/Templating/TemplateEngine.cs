@@ -39,7 +39,23 @@ public sealed partial class TemplateEngine(
         _ => template?.DeepClone(),
     };
 
+    // Successful renderings by text: one engine serves every deployment that shares the step outputs, and their
+    // templates repeat ("{{ build-image.image }}" in each of 500 deployments). Failures are not kept, so they throw again.
+    private readonly Dictionary<string, JsonNode?> _rendered = new(StringComparer.Ordinal);
+
     private JsonNode? RenderString(string text)
+    {
+        if (_rendered.TryGetValue(text, out var known))
+        {
+            return known?.DeepClone();
+        }
+
+        var rendered = RenderStringUncached(text);
+        _rendered[text] = rendered?.DeepClone();
+        return rendered;
+    }
+
+    private JsonNode? RenderStringUncached(string text)
     {
         var matches = Placeholder().Matches(text);
         if (matches.Count == 0)
