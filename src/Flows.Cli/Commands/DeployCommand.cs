@@ -3,8 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flows.Api.Client;
 using Flows.Cli.Output;
+using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Planning;
+using Flows.Deploy.Publishing;
 using Flows.Deploy.Registration;
 
 namespace Flows.Cli.Commands;
@@ -26,15 +28,16 @@ internal sealed class DeployCommand : Command
     private static readonly Option<string> ProjectPath = new("--project") { Description = "Project file or directory.", DefaultValueFactory = _ => "." };
     private static readonly Option<string?> ManifestAssembly = new("--manifest-assembly") { Description = "Compiled assembly (or manifest .json) to read flows from (default: newest obj/<Configuration>/<tfm>/<AssemblyName>.dll)." };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan; build, push and register nothing (build steps that compute values, such as the git SHA, still run)." };
-    private static readonly Option<string> OutputFormat = new("--output", "-o") { Description = "Plan format.", DefaultValueFactory = _ => "text" };
+    private static readonly Option<string> OutputFormat = new("--output", "-o") { Description = "Output format: text, or json (the plan; after a real deploy, the pinned plan with ids and built images).", DefaultValueFactory = _ => "text" };
+    private static readonly Option<bool> CreateRepository = new("--create-repository") { Description = "Amazon ECR: create a missing repository before pushing.", DefaultValueFactory = _ => true };
 
     private readonly CliConsole _console;
 
-    public DeployCommand(CliConsole console) : base("deploy", "Deploy flows from prefect.yaml or the csproj (validates every deployment before doing anything).")
+    public DeployCommand(CliConsole console) : base("deploy", "Deploy flows from prefect.yaml or the csproj: validate every deployment, build and push each image once (dockerfile: auto with the .NET SDK), register with the images pinned by digest.")
     {
         _console = console;
         OutputFormat.AcceptOnlyFromAmong("text", "json");
-        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat })
+        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat, CreateRepository })
         {
             Options.Add(option);
         }
@@ -70,10 +73,12 @@ internal sealed class DeployCommand : Command
         }
 
         using var client = PrefectClientOptions.FromEnvironment(_console.Environment) is { } options ? new PrefectClient(options) : null;
-        DeploymentPlan plan;
+        var json = parse.GetValue(OutputFormat) == "json";
+        var publisher = new DeploymentPublisher(new ProgressLogger(_console.Error), Builders(), client is null ? null : new PrefectWorkPoolLookup(client));
+        PreparedDeploy prepared;
         try
         {
-            plan = await new DeploymentPlanner(workPools: client is null ? null : new PrefectWorkPoolLookup(client)).PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            prepared = await publisher.PlanAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (DeployException ex)
         {
@@ -81,28 +86,12 @@ internal sealed class DeployCommand : Command
             return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
         }
 
+        var plan = prepared.Plan;
         _console.Report(plan.Warnings);
-        if (parse.GetValue(OutputFormat) == "json")
+        if (request.DryRun)
         {
-            _console.Out.WriteLine(PlanJson.Write(plan));
-        }
-        else
-        {
-            PlanTable.Write(plan, request.DryRun, _console.Out);
-        }
-
-        return request.DryRun ? ExitCodes.Ok : await RegisterAsync(plan, client, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<int> RegisterAsync(DeploymentPlan plan, PrefectClient? client, CancellationToken cancellationToken)
-    {
-        if (plan.Images.Count > 0)
-        {
-            // Registering deployments whose image was never built would leave runs that cannot start.
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ImagesNotImplemented, true,
-                $"building and pushing images is not implemented yet ({string.Join(", ", plan.Images.Select(i => i.Reference))}); nothing was built or registered",
-                "Use --dry-run to see the plan, or drop the image steps and set work_pool.job_variables.image to an existing image")]);
-            return ExitCodes.Failure;
+            WritePlan(plan, json, dryRun: true);
+            return ExitCodes.Ok;
         }
 
         if (client is null)
@@ -112,21 +101,82 @@ internal sealed class DeployCommand : Command
             return ExitCodes.Failure;
         }
 
+        if (!json)
+        {
+            WritePlan(plan, json: false, dryRun: false);
+        }
+
+        IReadOnlyList<BuiltImage> built = [];
+        if (plan.Images.Count > 0)
+        {
+            try
+            {
+                // Build output is progress: stderr, indented, so stdout stays the result.
+                var progress = new Progress<string>(line => _console.Error.WriteLine($"  {line}"));
+                built = await publisher.BuildAsync(prepared, new RegistryAccessOptions { CreateRepository = parse.GetValue(CreateRepository) }, progress, cancellationToken).ConfigureAwait(false);
+                plan = await publisher.PinAsync(prepared, built, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DeployException ex)
+            {
+                _console.Report(ex.Diagnostics);
+                return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+            }
+        }
+
+        return await RegisterAsync(plan, built, client, json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Both image builders: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>
+    private IReadOnlyList<IImageBuilder> Builders() => [new SdkContainerImageBuilder(new ProgressLogger(_console.Error))];
+
+    private void WritePlan(DeploymentPlan plan, bool json, bool dryRun)
+    {
+        if (json)
+        {
+            _console.Out.WriteLine(PlanJson.Write(plan));
+        }
+        else
+        {
+            PlanTable.Write(plan, dryRun, _console.Out);
+        }
+    }
+
+    private async Task<int> RegisterAsync(DeploymentPlan plan, IReadOnlyList<BuiltImage> built, PrefectClient client, bool json, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Guid> ids;
         try
         {
-            var ids = await new PrefectDeploymentRegistrar(client).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < ids.Count; i++)
-            {
-                _console.Out.WriteLine($"Registered {plan.Deployments[i].FullName} ({ids[i]})");
-            }
-
-            return ExitCodes.Ok;
+            ids = await new PrefectDeploymentRegistrar(client).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PrefectApiException or HttpRequestException)
         {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, $"registering failed: {ex.Message.TrimEnd('.')}", "Check the server and run the deploy again (registration is an upsert)")]);
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, $"registering failed: {ex.Message.TrimEnd('.')}", "Check the server and run the deploy again (registration is an upsert)"),
+                .. built.Count > 0 ? [DeploymentPublisher.LeftBehind(built)] : Array.Empty<DeployDiagnostic>()]);
             return ExitCodes.Failure;
         }
+
+        if (json)
+        {
+            // The registered result: the pinned plan plus each deployment's id, for scripts.
+            var result = JsonNode.Parse(PlanJson.Write(plan))!.AsObject();
+            result["built_images"] = JsonSerializer.SerializeToNode(built.Select(b => new { image = b.Reference, image_name = b.ImageName, tag = b.Tag, digest = b.Digest, image_id = b.ImageId, skipped = b.Skipped, blobs_uploaded = b.BlobsUploaded }));
+            var deployments = result["deployments"]!.AsArray();
+            for (var i = 0; i < ids.Count; i++)
+            {
+                deployments[i]!["id"] = ids[i].ToString();
+            }
+
+            _console.Out.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Ok;
+        }
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var image = plan.Deployments[i].Body.JobVariables is { } variables && variables.TryGetValue("image", out var value) && value.ValueKind == JsonValueKind.String ? $" image {value.GetString()}" : "";
+            _console.Out.WriteLine($"Registered {plan.Deployments[i].FullName} ({ids[i]}){image}");
+        }
+
+        return ExitCodes.Ok;
     }
 
     /// <summary><c>k=v</c> pairs over an optional base object; the value is JSON when it parses, else text (so

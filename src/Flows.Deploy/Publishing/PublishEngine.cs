@@ -182,7 +182,7 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
     /// /opt/prefect/flows</c>): the image puts the app there, as Prefect's <c>dockerfile: auto</c> image does, so the
     /// runner's pull step finds the code. Null when the pull steps name no single directory.
     /// </summary>
-    private static string? PulledWorkingDirectory(DeploymentPlan plan)
+    internal static string? PulledWorkingDirectory(DeploymentPlan plan)
     {
         var directories = new HashSet<string>(StringComparer.Ordinal);
         foreach (var deployment in plan.Deployments)
