@@ -29,6 +29,7 @@ internal sealed class DeployCommand : Command
     private static readonly Option<string?> ManifestAssembly = new("--manifest-assembly") { Description = "Compiled assembly (or manifest .json) to read flows from (default: newest obj/<Configuration>/<tfm>/<AssemblyName>.dll)." };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan; build, push and register nothing (build steps that compute values, such as the git SHA, still run)." };
     private static readonly Option<string> OutputFormat = new("--output", "-o") { Description = "Output format: text, or json (the plan; after a real deploy, the pinned plan with ids and built images).", DefaultValueFactory = _ => "text" };
+    private static readonly Option<string[]> Property = new("--property") { Description = "MSBuild property k=v for the dotnet publish of dockerfile: auto images (e.g. ContainerBaseImage=…). Repeatable." };
     private static readonly Option<bool> CreateRepository = new("--create-repository") { Description = "Amazon ECR: create a missing repository before pushing.", DefaultValueFactory = _ => true };
 
     private readonly CliConsole _console;
@@ -37,7 +38,7 @@ internal sealed class DeployCommand : Command
     {
         _console = console;
         OutputFormat.AcceptOnlyFromAmong("text", "json");
-        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat, CreateRepository })
+        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat, CreateRepository, Property })
         {
             Options.Add(option);
         }
@@ -64,6 +65,7 @@ internal sealed class DeployCommand : Command
             Timezone = parse.GetValue(Timezone),
             Pool = parse.GetValue(Pool),
             DryRun = parse.GetValue(DryRun),
+            Environment = _console.Environment,
         };
         errors.AddRange(request.Validate());
         if (errors.Count > 0)
@@ -74,7 +76,14 @@ internal sealed class DeployCommand : Command
 
         using var client = PrefectClientOptions.FromEnvironment(_console.Environment) is { } options ? new PrefectClient(options) : null;
         var json = parse.GetValue(OutputFormat) == "json";
-        var publisher = new DeploymentPublisher(new ProgressLogger(_console.Error), Builders(), client is null ? null : new PrefectWorkPoolLookup(client));
+        var properties = parse.GetValue(Property) ?? [];
+        if (properties.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) <= 0) is { } badProperty)
+        {
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"--property '{badProperty}' is not of the form name=value", "Write --property ContainerBaseImage=registry/image:tag.")]);
+            return ExitCodes.BadInput;
+        }
+
+        var publisher = new DeploymentPublisher(new ProgressLogger(_console.Error), Builders(properties), client is null ? null : new PrefectWorkPoolLookup(client));
         PreparedDeploy prepared;
         try
         {
@@ -127,7 +136,7 @@ internal sealed class DeployCommand : Command
     }
 
     /// <summary>Both image builders: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>
-    private IReadOnlyList<IImageBuilder> Builders() => [new SdkContainerImageBuilder(new ProgressLogger(_console.Error))];
+    private IReadOnlyList<IImageBuilder> Builders(IReadOnlyList<string> properties) => [new SdkContainerImageBuilder(new ProgressLogger(_console.Error), properties)];
 
     private void WritePlan(DeploymentPlan plan, bool json, bool dryRun)
     {

@@ -12,7 +12,11 @@ namespace Flows.Deploy.Building;
 /// (429/5xx retried, blobs already there skipped), as the MSBuild path does. Why a child <c>dotnet publish</c> and not
 /// MSBuild in process: the user's project, SDK and NuGet restore are exactly those of their own builds.
 /// </summary>
-public sealed class SdkContainerImageBuilder(ILogger logger, string dotnet = "dotnet") : IImageBuilder
+/// <param name="logger">Progress: the build, the push.</param>
+/// <param name="properties">Extra <c>name=value</c> MSBuild properties for the publish (e.g. <c>ContainerBaseImage</c>); the
+/// ones the builder sets itself win.</param>
+/// <param name="dotnet">The dotnet host to run.</param>
+public sealed class SdkContainerImageBuilder(ILogger logger, IReadOnlyList<string>? properties = null, string dotnet = "dotnet") : IImageBuilder
 {
     public bool Builds(ImageBuildRequest request) => string.Equals(request.Image.Dockerfile, "auto", StringComparison.Ordinal);
 
@@ -71,6 +75,7 @@ public sealed class SdkContainerImageBuilder(ILogger logger, string dotnet = "do
         string[] args =
         [
             "publish", request.ProjectFile!, "-c", "Release", "--nologo", "-v:m", "-t:PublishContainer",
+            .. (properties ?? []).Select(p => $"-p:{p}"),
             // The MSBuild hook must not deploy again from inside this build.
             "-p:DeployFlows=false",
             "-p:ContainerRuntimeIdentifier=linux-x64",

@@ -4,6 +4,7 @@ namespace Flows.Cli.Tests.Commands;
 /// The README's first command, in process: publish samples/hello, start the embedded server, deploy its two
 /// deployments to a process pool, run them through a real worker and the real runner, and stream their logs.
 /// </summary>
+[Collection(SampleHelloBuilds.Name)]
 public sealed class DevCommandTests
 {
     [Fact]

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Flows.Api.Client;
+using Flows.Api.Models;
+using Flows.Server;
+
+namespace Flows.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>flows-deploy deploy</c> with image steps, for real: samples/hello published by the SDK into an OCI archive, pushed to
+/// the registry <c>.ci/registry.sh</c> runs on localhost:5000, and registered with the embedded server; plus what must
+/// stop before anything is built or pushed.
+/// </summary>
+[Collection(SampleHelloBuilds.Name)]
+public sealed class DeployImageTests : IAsyncLifetime
+{
+    private const string Registry = "localhost:5000";
+    private const string BaseImage = "localhost:5000/dotnet/runtime:10.0";
+    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-cli-image-" + Guid.NewGuid().ToString("N"));
+    private readonly string _repository = "cli-deploy-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly HttpClient _registry = new() { BaseAddress = new Uri($"http://{Registry}/") };
+    private FlowsServerHost _server = null!;
+    private PrefectClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_home);
+        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
+        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
+        await _client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "kubernetes", Type = "kubernetes" });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _registry.Dispose();
+        _client.Dispose();
+        await _server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_home, recursive: true);
+    }
+
+    private async Task<(int Exit, string Out, string Err)> DeployAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = new Dictionary<string, string?>
+        {
+            ["PREFECT_API_URL"] = _server.ApiUrl.ToString(),
+            ["PREFECT_IMAGE_NAME"] = $"{Registry}/{_repository}",
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
+        };
+        var exit = await CliApp.InvokeAsync(["deploy", .. args], new CliConsole(output, error, name => environment.GetValueOrDefault(name)));
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Deploy_builds_the_seed_image_once_pushes_it_and_registers_both_deployments_pinned_by_digest()
+    {
+        var (exit, output, error) = await DeployAsync("--all", "--project", CliTestHelper.Sample("hello"), "-o", "json", "--property", $"ContainerBaseImage={BaseImage}");
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+
+        var result = JsonNode.Parse(output)!.AsObject();
+        var built = Assert.Single(result["built_images"]!.AsArray())!;
+        var tag = built["tag"]!.GetValue<string>();
+        var digest = built["digest"]!.GetValue<string>();
+        Assert.Equal(await GitAsync("rev-parse", "--short", "HEAD"), tag);
+        Assert.Equal(digest, await ManifestDigestAsync(tag));
+        var pinned = $"{Registry}/{_repository}:{tag}@{digest}";
+        Assert.Equal(pinned, built["image"]!.GetValue<string>());
+
+        // The app sits where the seed's pull step (set_working_directory /opt/prefect/flows) expects it.
+        var config = await ConfigAsync(tag);
+        Assert.Equal("/opt/prefect/flows", config["config"]!["WorkingDir"]!.GetValue<string>().TrimEnd('/'));
+        Assert.Equal("amd64", config["architecture"]!.GetValue<string>());
+
+        foreach (var name in new[] { "default", "arthur" })
+        {
+            var deployment = await _client.Deployments.ReadDeploymentByNameAsync("hello", name);
+            Assert.Equal(pinned, deployment.JobVariables!["image"].GetString());
+        }
+
+        Assert.Contains("Building", error, StringComparison.Ordinal);
+        Assert.Contains("dotnet publish", error, StringComparison.Ordinal);
+
+        // Again: the same deployments (upsert). A clean checkout's commit tag is reused without a build; a dirty one is
+        // rebuilt and pushed again (the SDK's images are not byte-reproducible, so only the tag says "same content").
+        var again = await DeployAsync("--all", "--project", CliTestHelper.Sample("hello"), "-o", "json", "--property", $"ContainerBaseImage={BaseImage}");
+        Assert.True(again.Exit == 0, again.Err);
+        var second = JsonNode.Parse(again.Out)!;
+        var rebuilt = Assert.Single(second["built_images"]!.AsArray())!;
+        var clean = (await GitAsync("status", "--porcelain")).Length == 0;
+        Assert.Equal(clean, rebuilt["skipped"]!.GetValue<bool>());
+        if (clean)
+        {
+            Assert.Equal(digest, rebuilt["digest"]!.GetValue<string>());
+            Assert.DoesNotContain("dotnet publish", again.Err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(result["deployments"]!.AsArray().Select(d => d!["id"]!.GetValue<string>()), second["deployments"]!.AsArray().Select(d => d!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task An_image_name_without_a_registry_stops_the_deploy_before_any_build_push_or_registration()
+    {
+        var file = CliTestHelper.WriteTemp("prefect.yaml", $$$"""
+            build:
+            - prefect_docker.deployments.steps.build_docker_image:
+                id: good
+                image_name: {{{Registry}}}/{{{_repository}}}
+                tag: t1
+                dockerfile: auto
+            - prefect_docker.deployments.steps.build_docker_image:
+                id: bad
+                image_name: flows/no-registry
+                tag: t1
+                dockerfile: auto
+            deployments:
+            - name: one
+              entrypoint: HelloFlows.cs:hello
+              work_pool: { name: kubernetes, job_variables: { image: "{{ good.image }}" } }
+            - name: two
+              entrypoint: HelloFlows.cs:hello
+              work_pool: { name: kubernetes, job_variables: { image: "{{ bad.image }}" } }
+            """);
+        var (exit, _, error) = await DeployAsync("--all", "--project", CliTestHelper.Sample("hello"), "--prefect-file", file, "--manifest-assembly", CliTestHelper.Manifest);
+
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("error FLOWS3505", error, StringComparison.Ordinal);
+        Assert.Contains("flows/no-registry", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("dotnet publish", error, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _registry.GetAsync($"v2/{_repository}/tags/list")).StatusCode);
+        Assert.Empty(await _client.Deployments.ReadDeploymentsAsync());
+    }
+
+    [Fact]
+    public async Task A_project_that_does_not_compile_fails_with_the_compiler_error_and_registers_nothing()
+    {
+        var dir = Path.GetDirectoryName(CliTestHelper.WriteTemp("broken.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+            </Project>
+            """))!;
+        await File.WriteAllTextAsync(Path.Combine(dir, "Program.cs"), "this is not C#");
+        await File.WriteAllTextAsync(Path.Combine(dir, "prefect.yaml"), """
+            build:
+            - prefect_docker.deployments.steps.build_docker_image:
+                id: build-image
+                image_name: "{{ $PREFECT_IMAGE_NAME }}"
+                tag: broken
+                dockerfile: auto
+            deployments:
+            - name: d
+              entrypoint: HelloFlows.cs:hello
+              work_pool: { name: kubernetes, job_variables: { image: "{{ build-image.image }}" } }
+            """);
+        var (exit, _, error) = await DeployAsync("--all", "--project", dir, "--manifest-assembly", CliTestHelper.Manifest);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Matches(@"error FLOWS3571: dotnet publish -t:PublishContainer of .*broken\.csproj failed .*error CS", error);
+        Assert.Equal(HttpStatusCode.NotFound, (await _registry.GetAsync($"v2/{_repository}/tags/list")).StatusCode);
+        Assert.Empty(await _client.Deployments.ReadDeploymentsAsync());
+    }
+
+    private async Task<string> ManifestDigestAsync(string tag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"v2/{_repository}/manifests/{tag}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var response = await _registry.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return response.Headers.GetValues("Docker-Content-Digest").Single();
+    }
+
+    private async Task<JsonNode> ConfigAsync(string tag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{_repository}/manifests/{tag}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var response = await _registry.SendAsync(request);
+        var manifest = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return JsonNode.Parse(await _registry.GetStringAsync($"v2/{_repository}/blobs/{manifest["config"]!["digest"]!.GetValue<string>()}"))!;
+    }
+
+    private static async Task<string> GitAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = CliTestHelper.Sample("hello") };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var git = Process.Start(start)!;
+        var text = await git.StandardOutput.ReadToEndAsync();
+        await git.WaitForExitAsync();
+        return text.Trim();
+    }
+}
