@@ -1,5 +1,7 @@
-// Usage: dotnet run -c Release --project bench/workers -- [--runs 100] [--poll-ms 1000]
-// One process worker on the real embedded server (SQLite, loopback). Runs are created one at a time, each after the
+// Usage: dotnet run -c Release --project bench/workers -- [--runs 100] [--poll-ms 1000] [--type process|docker]
+// One process (or docker) worker on the real embedded server (SQLite, loopback). The docker worker runs the same app
+// in localhost:5000/dotnet/runtime:10.0 (from .ci/registry.sh) with the build output mounted at /app, so "start"
+// includes creating and starting the container. Runs are created one at a time, each after the
 // previous one ended, so every figure is one run's own path:
 //   dispatch  = flow run created (server time) → worker's Pending accepted (server time): polling + claim;
 //   start     = Pending (server time) → the run's "Beginning flow run" line (runner time): process start, .NET start-up,
@@ -14,9 +16,17 @@ using Flows.Api.Models;
 using Flows.Server;
 using Flows.Server.WorkPools;
 using Flows.Workers;
+using Flows.Workers.Docker;
 using Flows.Workers.Process;
 
 var runs = Arg("--runs", 100);
+var type = StringArg("--type", "process");
+if (type is not ("process" or "docker"))
+{
+    Console.Error.WriteLine($"--type {type}: use process or docker");
+    return 2;
+}
+
 var pollMs = Arg("--poll-ms", (int)new WorkerOptions { WorkPool = "x" }.PollInterval.TotalMilliseconds);
 var app = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "samples", "hello", "bin", "Release", "net10.0", "hello.dll"));
 if (!File.Exists(app))
@@ -29,7 +39,7 @@ var home = Path.Combine(Path.GetTempPath(), "flows-bench-workers-" + Guid.NewGui
 Directory.CreateDirectory(home);
 await using var server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home });
 using var client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()) });
-await client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "bench", Type = "process", BaseJobTemplate = BaseJobTemplates.ForType("process") });
+await client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "bench", Type = type, BaseJobTemplate = BaseJobTemplates.ForType(type) });
 var flow = await client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
 var deployment = await client.Deployments.CreateDeploymentAsync(new DeploymentCreate
 {
@@ -37,21 +47,30 @@ var deployment = await client.Deployments.CreateDeploymentAsync(new DeploymentCr
     FlowId = flow.Id,
     WorkPoolName = "bench",
     Entrypoint = "HelloFlows.cs:hello",
-    JobVariables = new Dictionary<string, JsonElement>
-    {
-        ["command"] = JsonSerializer.SerializeToElement($"dotnet \"{app}\""),
-        ["working_dir"] = JsonSerializer.SerializeToElement(Path.GetDirectoryName(app)),
-        ["stream_output"] = JsonSerializer.SerializeToElement(false),
-    },
+    JobVariables = type == "process"
+        ? new Dictionary<string, JsonElement>
+        {
+            ["command"] = JsonSerializer.SerializeToElement($"dotnet \"{app}\""),
+            ["working_dir"] = JsonSerializer.SerializeToElement(Path.GetDirectoryName(app)),
+            ["stream_output"] = JsonSerializer.SerializeToElement(false),
+        }
+        : new Dictionary<string, JsonElement>
+        {
+            ["image"] = JsonSerializer.SerializeToElement("localhost:5000/dotnet/runtime:10.0"),
+            ["command"] = JsonSerializer.SerializeToElement("dotnet /app/hello.dll"),
+            ["volumes"] = JsonSerializer.SerializeToElement(new[] { $"{Path.GetDirectoryName(app)}:/app:ro" }),
+            ["auto_remove"] = JsonSerializer.SerializeToElement(true),
+            ["stream_output"] = JsonSerializer.SerializeToElement(false),
+        },
 });
 
 using var stop = new CancellationTokenSource();
-var worker = new FlowWorker(client, new WorkerOptions { WorkPool = "bench", PollInterval = TimeSpan.FromMilliseconds(pollMs) }, new ProcessInfrastructure(TextWriter.Null), TextWriter.Null).RunAsync(stop.Token);
+var worker = new FlowWorker(client, new WorkerOptions { WorkPool = "bench", PollInterval = TimeSpan.FromMilliseconds(pollMs) }, type == "process" ? new ProcessInfrastructure(TextWriter.Null) : DockerInfrastructure.Create(TextWriter.Null), TextWriter.Null).RunAsync(stop.Token);
 
 var dispatch = new List<double>();
 var start = new List<double>();
 var finish = new List<double>();
-Console.WriteLine($"runs={runs} poll={pollMs}ms cores={Environment.ProcessorCount}");
+Console.WriteLine($"type={type} runs={runs} poll={pollMs}ms cores={Environment.ProcessorCount}");
 var random = new Random(42);
 for (var i = 0; i < runs; i++)
 {
@@ -121,4 +140,10 @@ int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string StringArg(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
