@@ -66,6 +66,12 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
             {
                 config = KubernetesClientConfiguration.InClusterConfig();
             }
+            else if (Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 })
+            {
+                // BuildConfigFromConfigFile() reads only ~/.kube/config. With KUBECONFIG set, BuildDefaultConfig() reads
+                // it (several files merged first-wins, as kubectl does); in-cluster was already ruled out above.
+                config = KubernetesClientConfiguration.BuildDefaultConfig();
+            }
             else
             {
                 config = KubernetesClientConfiguration.BuildConfigFromConfigFile();
