@@ -1,17 +1,17 @@
 namespace Flows.Deploy.Building;
 
-/// <summary>Codes for the CLI's image builds (FLOWS3570–3579, inside the publish range; see PublishDiagnosticCodes).</summary>
+/// <summary>Codes for the CLI's image builds (FLOWS3590–3599, inside the publish range; see PublishDiagnosticCodes).</summary>
 public static class BuildDiagnosticCodes
 {
     /// <summary>dockerfile: auto without a project file to publish.</summary>
-    public const string NoProject = "FLOWS3570";
+    public const string NoProject = "FLOWS3590";
 
     /// <summary>The image build (dotnet publish or the Docker Engine) failed.</summary>
-    public const string BuildFailed = "FLOWS3571";
+    public const string BuildFailed = "FLOWS3591";
 
     /// <summary>No builder takes the image step (e.g. a Dockerfile without the Docker builder).</summary>
-    public const string NoBuilder = "FLOWS3572";
+    public const string NoBuilder = "FLOWS3592";
 
     /// <summary>The re-plan after the build names an image that was not built (a build step's output changed).</summary>
-    public const string ImageChanged = "FLOWS3573";
+    public const string ImageChanged = "FLOWS3593";
 }

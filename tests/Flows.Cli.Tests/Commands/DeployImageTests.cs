@@ -158,7 +158,7 @@ public sealed class DeployImageTests : IAsyncLifetime
         var (exit, _, error) = await DeployAsync("--all", "--project", dir, "--manifest-assembly", CliTestHelper.Manifest);
 
         Assert.Equal(ExitCodes.Failure, exit);
-        Assert.Matches(@"error FLOWS3571: dotnet publish -t:PublishContainer of .*broken\.csproj failed .*error CS", error);
+        Assert.Matches(@"error FLOWS3591: dotnet publish -t:PublishContainer of .*broken\.csproj failed .*error CS", error);
         Assert.Equal(HttpStatusCode.NotFound, (await _registry.GetAsync($"v2/{_repository}/tags/list")).StatusCode);
         Assert.Empty(await _client.Deployments.ReadDeploymentsAsync());
     }
