@@ -145,6 +145,27 @@ public sealed class DockerfileImageBuilderTests(EngineFixture engine) : IClassFi
     }
 
     [Fact]
+    public async Task ADockerfileOutsideTheContextIsSentUnderAGeneratedName()
+    {
+        var context = Context("FROM scratch\n");
+        var elsewhere = TestSupport.TempDirectory();
+        File.WriteAllText(Path.Combine(elsewhere, "Build.Dockerfile"), "FROM scratch\nCOPY keep.txt /keep.txt\n");
+        var repository = EngineFixture.Repository("outside");
+        var image = new PlannedImage($"{EngineFixture.Plain}/{repository}", "v1", null, null, Path.GetRelativePath(context, Path.Combine(elsewhere, "Build.Dockerfile")));
+        try
+        {
+            var built = await new DockerfileImageBuilder().BuildAndPushAsync(Request(image, context, Env()));
+            var (digest, manifest) = await engine.ManifestAsync(EngineFixture.Plain, repository, "v1");
+            Assert.Equal(digest, built.Digest);
+            Assert.Equal(["keep.txt"], await LayerFilesAsync(EngineFixture.Plain, repository, manifest));
+        }
+        finally
+        {
+            await RemoveAsync(image);
+        }
+    }
+
+    [Fact]
     public async Task AMissingDockerfileIsBadInput()
     {
         var context = Context(ScratchDockerfile);
