@@ -177,6 +177,9 @@ public sealed partial class DockerfileImageBuilder(ILogger? logger = null) : IIm
                 BuildArgs = request.Image.BuildArgs?.ToDictionary(p => p.Key, p => p.Value),
                 NoCache = request.Image.IgnoreCache == true ? true : null,
                 Remove = true,
+                // Unlike the CLI's default, also remove the container of a failed step: a deploy tool should not leave
+                // one exited container per failed deploy on the build machine.
+                ForceRemove = true,
                 // The classic builder, always: BuildKit over this API needs the CLI's session stream, and a daemon with
                 // BuildKit as its default would otherwise answer "no active session".
                 Version = "1",
