@@ -5,6 +5,7 @@ using Flows.Api.Client;
 using Flows.Cli.Output;
 using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
+using Flows.Deploy.Docker;
 using Flows.Deploy.Planning;
 using Flows.Deploy.Publishing;
 using Flows.Deploy.Registration;
@@ -34,7 +35,7 @@ internal sealed class DeployCommand : Command
 
     private readonly CliConsole _console;
 
-    public DeployCommand(CliConsole console) : base("deploy", "Deploy flows from prefect.yaml or the csproj: validate every deployment, build and push each image once (dockerfile: auto with the .NET SDK), register with the images pinned by digest.")
+    public DeployCommand(CliConsole console) : base("deploy", "Deploy flows from prefect.yaml or the csproj: validate every deployment, build and push each image once (dockerfile: auto with the .NET SDK, a Dockerfile through the Docker Engine), register with the images pinned by digest.")
     {
         _console = console;
         OutputFormat.AcceptOnlyFromAmong("text", "json");
@@ -136,7 +137,8 @@ internal sealed class DeployCommand : Command
     }
 
     /// <summary>Both image builders: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>
-    private IReadOnlyList<IImageBuilder> Builders(IReadOnlyList<string> properties) => [new SdkContainerImageBuilder(new ProgressLogger(_console.Error), properties)];
+    private IReadOnlyList<IImageBuilder> Builders(IReadOnlyList<string> properties) =>
+        [new SdkContainerImageBuilder(new ProgressLogger(_console.Error), properties), new DockerfileImageBuilder(new ProgressLogger(_console.Error))];
 
     private void WritePlan(DeploymentPlan plan, bool json, bool dryRun)
     {

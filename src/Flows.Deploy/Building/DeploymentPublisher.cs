@@ -93,7 +93,7 @@ public sealed class DeploymentPublisher(ILogger logger, IReadOnlyList<IImageBuil
             $"nothing was registered; pushed and left in the registry: {string.Join(", ", built.Select(b => b.Reference))}",
             "Fix the problem above and deploy again (a commit-tagged image is reused, not rebuilt).");
 
-    private static IReadOnlyList<string> Tags(PlannedImage image) => [image.Tag];
+    private static IReadOnlyList<string> Tags(PlannedImage image) => [image.Tag, .. (image.AdditionalTags ?? []).Where(t => t != image.Tag).Distinct(StringComparer.Ordinal)];
 
     private static StepRegistry Steps(IDeploymentStep imageStep) =>
         new([new RunShellScriptStep(), new GitCommitStep(), imageStep, new PushDockerImageStep()]);

@@ -102,6 +102,38 @@ public sealed class DeployImageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Dockerfile_image_is_built_by_the_engine_with_its_build_args_and_extra_tags_and_the_deployment_pinned()
+    {
+        var dir = Path.GetDirectoryName(CliTestHelper.WriteTemp("Dockerfile", "FROM scratch\nARG GREETING\nLABEL greeting=$GREETING\nCOPY app.txt /app/app.txt\n"))!;
+        await File.WriteAllTextAsync(Path.Combine(dir, "app.txt"), "hello");
+        await File.WriteAllTextAsync(Path.Combine(dir, "prefect.yaml"), """
+            build:
+            - prefect_docker.deployments.steps.build_docker_image:
+                id: build-image
+                image_name: "{{ $PREFECT_IMAGE_NAME }}"
+                tag: v1
+                dockerfile: Dockerfile
+                platform: linux/amd64
+                buildargs: { GREETING: Arthur }
+                additional_tags: [latest]
+            deployments:
+            - name: d
+              entrypoint: HelloFlows.cs:hello
+              work_pool: { name: kubernetes, job_variables: { image: "{{ build-image.image }}" } }
+            """);
+        var (exit, output, error) = await DeployAsync("--all", "--project", dir, "--manifest-assembly", CliTestHelper.Manifest, "-o", "json");
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+
+        var built = Assert.Single(JsonNode.Parse(output)!["built_images"]!.AsArray())!;
+        var digest = built["digest"]!.GetValue<string>();
+        Assert.Equal(digest, await ManifestDigestAsync("v1"));
+        Assert.Equal(digest, await ManifestDigestAsync("latest"));
+        Assert.Equal("Arthur", (await ConfigAsync("v1"))["config"]!["Labels"]!["greeting"]!.GetValue<string>());
+        var deployment = await _client.Deployments.ReadDeploymentByNameAsync("hello", "d");
+        Assert.Equal($"{Registry}/{_repository}:v1@{digest}", deployment.JobVariables!["image"].GetString());
+    }
+
+    [Fact]
     public async Task An_image_name_without_a_registry_stops_the_deploy_before_any_build_push_or_registration()
     {
         var file = CliTestHelper.WriteTemp("prefect.yaml", $$$"""
