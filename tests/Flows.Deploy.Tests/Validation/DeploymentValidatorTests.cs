@@ -39,6 +39,16 @@ public class DeploymentValidatorTests
     }
 
     [Fact]
+    public async Task TheCsprojSampleIsValidToo()
+    {
+        var result = await Validate(Path.Combine(TestSupport.Sample("hello-csproj"), "hello-csproj.csproj"));
+
+        Assert.True(result.Complete);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Deployments);
+    }
+
+    [Fact]
     public async Task AParameterOfTheWrongTypeIsAnErrorAtItsValue()
     {
         var project = Project("""
