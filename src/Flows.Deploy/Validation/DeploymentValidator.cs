@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Loading;
 using Flows.Deploy.Manifest;
@@ -23,7 +24,7 @@ public sealed record ValidationRequest
     /// <summary>Replaces every deployment's <c>work_pool.name</c> (<c>FlowsWorkPool</c>).</summary>
     public string? WorkPool { get; init; }
 
-    /// <summary>Environment for <c>{{ $VAR }}</c>; unset variables get <see cref="DeploymentValidator.Placeholder"/>.</summary>
+    /// <summary>Environment for <c>{{ $VAR }}</c>; unset variables used without a default get <see cref="DeploymentValidator.Placeholder"/>.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 }
 
@@ -38,31 +39,17 @@ public sealed record ValidationResult(IReadOnlyList<DeployDiagnostic> Diagnostic
 /// templates, parameters against the flows' schemas, schedules; with no server (work pools are not looked up), no
 /// registry, and no step that does anything (<see cref="ValidationSteps"/>). Values only a deploy knows (step outputs,
 /// unset environment variables) are <see cref="Placeholder"/>, so a parameter computed from a placeholder
-/// (<c>{{ … }}</c> in its value) is not type-checked here; the deploy checks it with the real value.
+/// (<c>{{ … }}</c> in its value) is not type-checked here; the deploy checks it with the real value. An unset variable
+/// whose every use has a default (<c>{{ $X ?? 2 }}</c>) takes the default.
 /// Problems come back as diagnostics; only cancellation throws.
 /// </summary>
-public sealed class DeploymentValidator
+public sealed partial class DeploymentValidator
 {
     /// <summary>Stands for a value only a deploy computes. A valid image tag and repository name, so image steps accept it.</summary>
     public const string Placeholder = "flows-placeholder";
 
     public async Task<ValidationResult> ValidateAsync(ValidationRequest request, CancellationToken cancellationToken = default)
     {
-        var unset = new SortedSet<string>(StringComparer.Ordinal);
-        string? Environment(string name)
-        {
-            var value = request.Environment(name);
-            if (value is null)
-            {
-                lock (unset)
-                {
-                    unset.Add(name);
-                }
-            }
-
-            return value ?? Placeholder;
-        }
-
         DeploymentSource source;
         ProjectInfo project;
         try
@@ -92,6 +79,26 @@ public sealed class DeploymentValidator
             return new ValidationResult([.. schema, .. e.Diagnostics], false, count, []);
         }
 
+        // Unset variables: a placeholder where one is used without a default (the deploy's environment will have it),
+        // null (so the default applies) where every use has one ({{ $X ?? 2 }}).
+        var withoutDefault = VariablesWithoutDefault(source.Document.Root);
+        var unset = new SortedSet<string>(StringComparer.Ordinal);
+        string? Environment(string name)
+        {
+            var value = request.Environment(name);
+            if (value is null && withoutDefault.Contains(name))
+            {
+                lock (unset)
+                {
+                    unset.Add(name);
+                }
+
+                return Placeholder;
+            }
+
+            return value;
+        }
+
         var deploy = new DeployRequest
         {
             Project = request.ProjectFile,
@@ -117,6 +124,48 @@ public sealed class DeploymentValidator
             && !(d.Code == DiagnosticCodes.ParameterInvalid && templated.Contains((d.File, d.Line, d.Column))));
         return new ValidationResult([.. schema, .. kept], true, count, [.. unset]);
     }
+
+    /// <summary>Names of <c>{{ $VAR }}</c> placeholders written without a <c>?? default</c> anywhere in the document.</summary>
+    private static HashSet<string> VariablesWithoutDefault(JsonNode? root)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<JsonNode?>([root]);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o)
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var value in a)
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+                case JsonValue v when v.TryGetValue<string>(out var text) && text.Contains("{{", StringComparison.Ordinal):
+                    foreach (Match m in EnvironmentPlaceholder().Matches(text))
+                    {
+                        if (!m.Groups["default"].Success)
+                        {
+                            result.Add(m.Groups["name"].Value);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex(@"\{\{\s*\$(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?<default>\?\?)?", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex EnvironmentPlaceholder();
 
     /// <summary>Where the deployments' parameters whose values hold a placeholder are: their type is known only at deploy.</summary>
     private static HashSet<(string?, int, int)> TemplatedParameters(YamlDocument document)

@@ -120,6 +120,26 @@ public class DeploymentValidatorTests
     }
 
     [Fact]
+    public async Task UnsetVariablesArePlaceholdersUnlessEveryUseHasADefault()
+    {
+        var project = Project("""
+            build:
+            - prefect.deployments.steps.run_shell_script:
+                script: echo
+                expand_env_vars: "{{ $EXPAND ?? true }}"
+            deployments:
+            - name: default
+              entrypoint: HelloFlows.cs:hello
+              work_pool: {name: "{{ $POOL }}"}
+            """);
+
+        var result = await Validate(project);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(["POOL"], result.UnsetVariables);
+    }
+
+    [Fact]
     public async Task WithoutABuiltAssemblyOnlyTheFileIsChecked()
     {
         var valid = Project("""
