@@ -41,7 +41,7 @@ public abstract class FlowsTask : Microsoft.Build.Utilities.Task, ICancelableTas
 
     protected void Report(DeployDiagnostic d)
     {
-        var text = string.IsNullOrEmpty(d.Fix) ? d.Message : $"{d.Message}. {d.Fix}";
+        var text = string.IsNullOrEmpty(d.Fix) ? d.Message : $"{d.Message.TrimEnd('.')}. {d.Fix}";
         if (d.IsError)
         {
             Log.LogError(null, d.Code, null, d.File, d.Line, d.Column, 0, 0, text);

@@ -1,6 +1,7 @@
 namespace Flows.Deploy.Publishing;
 
-/// <summary>Codes for the publish path (image tag, registry, push, emitted files, registration after a push):
+/// <summary>Codes for the publish path (image tag, registry, push, emitted files, registration after a push) and the
+/// build-time validation of deployments (ValidateDeployments):
 /// FLOWS3500–3599. FLOWS3000–3099 are the CLI's own (Flows.Cli.CliDiagnosticCodes); a test keeps all codes unique.</summary>
 public static class PublishDiagnosticCodes
 {
@@ -21,6 +22,7 @@ public static class PublishDiagnosticCodes
     public const string MSBuildTooOld = "FLOWS3530";
     public const string NotAnExe = "FLOWS3531";
     public const string PackageMissing = "FLOWS3532"; // reported by the samples' csproj, before the package exists
+    public const string ValidationCrashed = "FLOWS3533"; // ValidateDeployments (plain and design-time builds) failed unexpectedly
 
     // Amazon ECR (Flows.Deploy/Aws): 3540–3569.
     public const string AwsConfigurationInvalid = "FLOWS3540";

@@ -7,9 +7,8 @@ using Flows.Server;
 namespace Flows.Build.Tests.Publishing;
 
 /// <summary>
-/// Once per run: packs Flows.Build into a private feed under a unique version (so NuGet's global cache never serves a
-/// stale build of the tasks), checks the registries .ci/registry.sh starts, and runs a real server with a
-/// 'kubernetes' work pool. A missing registry fails every test here with the command that starts it.
+/// Once per run: packs Flows.Build (<see cref="TestPackage"/>), checks the registries .ci/registry.sh starts, and runs
+/// a real server with a 'kubernetes' work pool. A missing registry fails every test here with the command that starts it.
 /// </summary>
 public sealed class PublishFixture : IAsyncLifetime
 {
@@ -19,9 +18,9 @@ public sealed class PublishFixture : IAsyncLifetime
 
     private readonly string _root = Directory.CreateTempSubdirectory("flows-build-tests-").FullName;
 
-    public string Feed => Path.Combine(_root, "feed");
+    public string Feed { get; private set; } = "";
 
-    public string PackageVersion { get; } = $"0.1.0-t{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(1000):000}";
+    public string PackageVersion { get; private set; } = "";
 
     public FlowsServerHost Server { get; private set; } = null!;
 
@@ -57,12 +56,7 @@ public sealed class PublishFixture : IAsyncLifetime
         var ciDir = Environment.GetEnvironmentVariable("FLOWS_CI_DIR") is { Length: > 0 } d ? d : "/var/tmp/flows-ci";
         AwsPassword = (await File.ReadAllTextAsync(Path.Combine(ciDir, "registry", "aws-password"))).Trim();
 
-        var (code, output) = await Dotnet.RunAsync(TestPaths.RepoRoot, null,
-            "pack", Path.Combine(TestPaths.RepoRoot, "src", "Flows.Build", "Flows.Build.csproj"), "-c", "Release", "-o", Feed, $"-p:PackageVersion={PackageVersion}", "-nologo", "-v:q");
-        if (code != 0)
-        {
-            throw new InvalidOperationException("dotnet pack src/Flows.Build failed:\n" + output);
-        }
+        (Feed, PackageVersion) = await TestPackage.EnsureAsync();
 
         var home = Path.Combine(_root, "server");
         Directory.CreateDirectory(home);

@@ -7,12 +7,18 @@ namespace Flows.Build.Tests.Publishing;
 /// from the test feed, prefect.yaml beside it. Published with the real SDK.</summary>
 public sealed class SampleProject
 {
-    private readonly PublishFixture _fixture;
+    private readonly PublishFixture? _fixture;
 
     public SampleProject(PublishFixture fixture, string name, bool git = true, string? prefectYaml = null)
+        : this(fixture.Root, fixture.Feed, fixture.PackageVersion, name, git, prefectYaml)
     {
         _fixture = fixture;
-        Directory = Path.Combine(fixture.Root, name);
+    }
+
+    /// <summary>A project for builds only (no server): <paramref name="feed"/> and <paramref name="packageVersion"/> from <see cref="TestPackage"/>.</summary>
+    public SampleProject(string root, string feed, string packageVersion, string name, bool git = true, string? prefectYaml = null)
+    {
+        Directory = Path.Combine(root, name);
         System.IO.Directory.CreateDirectory(Directory);
         var repo = TestPaths.RepoRoot;
         var sample = Path.Combine(repo, "samples", "hello");
@@ -33,7 +39,7 @@ public sealed class SampleProject
               <ItemGroup>
                 <ProjectReference Include="{repo}/src/Flows/Flows.csproj" />
                 <ProjectReference Include="{repo}/src/Flows.Generators/Flows.Generators.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
-                <PackageReference Include="Flows.Build" Version="{fixture.PackageVersion}" PrivateAssets="all" />
+                <PackageReference Include="Flows.Build" Version="{packageVersion}" PrivateAssets="all" />
               </ItemGroup>
             </Project>
             """);
@@ -42,7 +48,7 @@ public sealed class SampleProject
             <configuration>
               <packageSources>
                 <clear />
-                <add key="flows-test" value="{fixture.Feed}" />
+                <add key="flows-test" value="{feed}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
               <packageSourceMapping>
@@ -79,7 +85,7 @@ public sealed class SampleProject
     {
         var env = new Dictionary<string, string?>
         {
-            ["PREFECT_API_URL"] = _fixture.Server.ApiUrl.ToString(),
+            ["PREFECT_API_URL"] = (_fixture ?? throw new InvalidOperationException("publishing needs the PublishFixture's server")).Server.ApiUrl.ToString(),
             ["PREFECT_IMAGE_NAME"] = imageName,
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
