@@ -14,6 +14,17 @@ public class DiagnosticCodesTests
     }
 
     [Fact]
+    public void EveryCodeClassInTheAssemblyTogetherHasNoDuplicate()
+    {
+        // Codes live in several classes (deploy, publish, ECR, Docker, image builds); one number must mean one thing.
+        var classes = typeof(DiagnosticCodes).Assembly.GetTypes().Where(t => t.IsAbstract && t.IsSealed && t.Name.EndsWith("DiagnosticCodes", StringComparison.Ordinal)).ToList();
+        Assert.True(classes.Count >= 4, string.Join(", ", classes.Select(c => c.Name)));
+        var codes = classes.SelectMany(c => c.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => ($"{c.Name}.{f.Name}", (string)f.GetValue(null)!))).ToList();
+        var duplicates = codes.GroupBy(c => c.Item2).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(x => x.Item1))}").ToList();
+        Assert.True(duplicates.Count == 0, string.Join("; ", duplicates));
+    }
+
+    [Fact]
     public void PrintsMsBuildCanonicalForm()
     {
         var d = new DeployDiagnostic("FLOWS1101", true, "environment variable 'X' is not set", "Set X.", "prefect.yaml", 12, 5);
