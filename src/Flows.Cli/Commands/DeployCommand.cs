@@ -159,9 +159,10 @@ internal sealed class DeployCommand : Command
         {
             ids = await new PrefectDeploymentRegistrar(client).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PrefectApiException or HttpRequestException)
+        catch (DeploymentRegistrationException ex)
         {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, $"registering failed: {ex.Message.TrimEnd('.')}", "Check the server and run the deploy again (registration is an upsert)"),
+            // Already undone (new deployments deleted, replaced ones restored): say what failed and what was undone.
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, ex.Message, "Fix the server-side problem and run the deploy again"),
                 .. built.Count > 0 ? [DeploymentPublisher.LeftBehind(built)] : Array.Empty<DeployDiagnostic>()]);
             return ExitCodes.Failure;
         }

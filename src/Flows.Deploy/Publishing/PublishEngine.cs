@@ -114,10 +114,10 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
         {
             ids = await new PrefectDeploymentRegistrar(client!).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is PrefectApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (DeploymentRegistrationException e)
         {
             throw LeftInRegistry([new DeployDiagnostic(PublishDiagnosticCodes.RegistrationFailed, true,
-                $"registering the deployments with {client!.Options.ApiUrl} failed: {e.Message}", "Fix the server problem and publish again (the image is reused, not rebuilt).")], reference);
+                $"{client!.Options.ApiUrl}: {e.Message}", "Fix the server problem and publish again (the image is reused, not rebuilt).")], reference);
         }
 
         foreach (var (deployment, id) in plan.Deployments.Zip(ids))
