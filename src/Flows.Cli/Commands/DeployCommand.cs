@@ -75,7 +75,9 @@ internal sealed class DeployCommand : Command
             return ExitCodes.BadInput;
         }
 
-        using var client = PrefectClientOptions.FromEnvironment(_console.Environment) is { } options ? new PrefectClient(options) : null;
+        // A dry run writes nothing, so it never starts the embedded server (without a server the pools go unchecked).
+        await using var session = await ApiConnection.OpenAsync(_console, cancellationToken, embedded: !request.DryRun).ConfigureAwait(false);
+        var client = session?.Client;
         var json = parse.GetValue(OutputFormat) == "json";
         var properties = parse.GetValue(Property) ?? [];
         if (properties.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) <= 0) is { } badProperty)

@@ -76,7 +76,8 @@ internal sealed class DeploymentCommand : Command
                     return ExitCodes.BadInput;
                 }
 
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 FlowRun? run = null;
                 var code = await ApiCall.RunAsync(console, client, async () =>
                 {
@@ -177,7 +178,8 @@ internal sealed class DeploymentCommand : Command
                     return ExitCodes.BadInput;
                 }
 
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
@@ -204,7 +206,8 @@ internal sealed class DeploymentCommand : Command
                     return ExitCodes.BadInput;
                 }
 
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
@@ -224,7 +227,8 @@ internal sealed class DeploymentCommand : Command
             Options.Add(Output);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var deployments = await client.Deployments.ReadDeploymentsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

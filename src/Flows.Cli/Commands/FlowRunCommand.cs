@@ -28,7 +28,8 @@ internal sealed class FlowRunCommand : Command
             Options.Add(Output);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var runs = await client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest { Sort = "EXPECTED_START_TIME_DESC", Limit = parse.GetValue(Limit) }, cancellationToken).ConfigureAwait(false);
@@ -57,7 +58,8 @@ internal sealed class FlowRunCommand : Command
             Arguments.Add(Id);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var run = await client.FlowRuns.ReadFlowRunAsync(parse.GetValue(Id), cancellationToken).ConfigureAwait(false);
@@ -78,7 +80,8 @@ internal sealed class FlowRunCommand : Command
             Options.Add(Follow);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 IReadOnlyList<FlowRun> runs = [];
                 var code = await ApiCall.RunAsync(console, client, async () =>
                 {
@@ -106,7 +109,8 @@ internal sealed class FlowRunCommand : Command
             Arguments.Add(Id);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var result = await client.FlowRuns.SetFlowRunStateAsync(parse.GetValue(Id), new StateCreate { Type = Api.Models.StateType.Cancelling, Name = "Cancelling" }, cancellationToken: cancellationToken).ConfigureAwait(false);

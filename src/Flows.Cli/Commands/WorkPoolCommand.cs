@@ -87,7 +87,8 @@ internal sealed class WorkPoolCommand : Command
                     return ExitCodes.BadInput;
                 }
 
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 var body = JsonSerializer.SerializeToElement(template, PrefectJson.Options);
                 try
                 {
@@ -154,7 +155,8 @@ internal sealed class WorkPoolCommand : Command
             Options.Add(Output);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var pools = await client.WorkPools.ReadWorkPoolsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -183,7 +185,8 @@ internal sealed class WorkPoolCommand : Command
             Arguments.Add(NameArgument);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     var pool = await client.WorkPools.ReadWorkPoolAsync(parse.GetValue(NameArgument)!, cancellationToken).ConfigureAwait(false);
@@ -221,7 +224,8 @@ internal sealed class WorkPoolCommand : Command
                 }
 
                 var name = parse.GetValue(NameArgument)!;
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 WorkPool pool;
                 try
                 {
@@ -276,7 +280,8 @@ internal sealed class WorkPoolCommand : Command
             Arguments.Add(NameArgument);
             SetAction(async (parse, cancellationToken) =>
             {
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
                     await client.WorkPools.DeleteWorkPoolAsync(parse.GetValue(NameArgument)!, cancellationToken).ConfigureAwait(false);

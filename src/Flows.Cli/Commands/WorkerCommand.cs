@@ -36,7 +36,8 @@ internal sealed class WorkerCommand : Command
                     return ExitCodes.BadInput;
                 }
 
-                using var client = ApiConnection.Create(console);
+                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
+                var client = session.Client;
                 var options = new WorkerOptions
                 {
                     WorkPool = parse.GetValue(Pool)!,

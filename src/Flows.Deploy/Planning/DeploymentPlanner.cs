@@ -445,7 +445,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 ? new DeployDiagnostic(DiagnosticCodes.WorkPoolUnchecked, !request.DryRun, $"work pool '{pool}' (used by {users}) could not be checked: no server is configured or reachable",
                     "Set PREFECT_API_URL (and PREFECT_API_KEY) to the server that will run the flows", file)
                 : new DeployDiagnostic(DiagnosticCodes.WorkPoolMissing, !request.DryRun, $"work pool '{pool}' (used by {users}) does not exist on the server",
-                    $"Create it first (e.g. prefect work-pool create {pool} --type kubernetes), or pass --pool with an existing one", file);
+                    $"Create it first (flows-deploy work-pool create {pool} --type kubernetes, or prefect work-pool create with Prefect Cloud), or pass --pool with an existing one", file);
             (request.DryRun ? warnings : problems).Add(diagnostic);
         }
 

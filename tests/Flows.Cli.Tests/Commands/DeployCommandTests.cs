@@ -100,12 +100,43 @@ public class DeployCommandTests
     }
 
     [Fact]
-    public async Task ARealDeployWithoutAServerStopsBeforeAnySideEffect()
+    public async Task ARealDeployWithoutAServerUsesTheEmbeddedOneAndStopsBeforeAnySideEffectWhenThePoolIsMissing()
     {
-        // No PREFECT_API_URL: the work pool cannot be checked, so a real deploy stops before building or registering.
-        var (exit, _, error) = await RunAsync("deploy", "--all", "--project", Sample("hello"), "--manifest-assembly", Manifest);
-        Assert.Equal(ExitCodes.BadInput, exit);
-        Assert.Contains("error FLOWS1701", error);
+        // No PREFECT_API_URL and nothing on the default port: the embedded server on $FLOWS_HOME/flows.db, where the
+        // seed's 'kubernetes' pool does not exist, so the deploy stops before building or registering anything.
+        var home = Path.Combine(Path.GetTempPath(), "flows-cli-embedded-" + Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string?> { ["FLOWS_HOME"] = home, ["PREFECT_IMAGE_NAME"] = ImageName };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        try
+        {
+            var exit = await CliApp.InvokeAsync(["deploy", "--all", "--project", Sample("hello"), "--manifest-assembly", Manifest], new CliConsole(output, error, name => environment.GetValueOrDefault(name)));
+            Assert.True(exit == ExitCodes.BadInput, $"exit {exit}\n{output}\n{error}");
+            Assert.Contains("using the embedded server on", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains(home, error.ToString(), StringComparison.Ordinal);
+            Assert.Matches("error FLOWS17[0-9]{2}: .*kubernetes", error.ToString());
+            Assert.DoesNotContain("Building", error.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(home))
+            {
+                Directory.Delete(home, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ADryRunWithoutAServerStartsNoEmbeddedServer()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "flows-cli-dry-" + Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string?> { ["FLOWS_HOME"] = home, ["PREFECT_IMAGE_NAME"] = ImageName };
+        var error = new StringWriter();
+        var exit = await CliApp.InvokeAsync(["deploy", "--all", "--dry-run", "--project", Sample("hello"), "--manifest-assembly", Manifest], new CliConsole(new StringWriter(), error, name => environment.GetValueOrDefault(name)));
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains("warning FLOWS1701", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(home), "a dry run created the embedded server's database");
     }
 
     [Fact]
