@@ -8,30 +8,19 @@ namespace Flows.Cli.Tests.Commands;
 /// <summary>work-pool, deployment run, flow-run: the real command line against the real embedded server.</summary>
 public sealed class ApiCommandsTests : IAsyncLifetime
 {
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-cli-api-" + Guid.NewGuid().ToString("N"));
-    private FlowsServerHost _server = null!;
-    private PrefectClient _client = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_home);
-        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
-        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
-    }
+    private PrefectClient Client => _server.Client;
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_home, recursive: true);
-    }
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync("flows-cli-api");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var environment = new Dictionary<string, string?> { ["PREFECT_API_URL"] = _server.ApiUrl.ToString() };
+        var environment = new Dictionary<string, string?> { ["PREFECT_API_URL"] = _server.ApiUrl };
         var exit = await CliApp.InvokeAsync(args, new CliConsole(output, error, name => environment.GetValueOrDefault(name)));
         return (exit, output.ToString(), error.ToString());
     }
@@ -43,7 +32,7 @@ public sealed class ApiCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         Assert.Empty(err);
-        var pool = await _client.WorkPools.ReadWorkPoolAsync("my-k8s-pool");
+        var pool = await Client.WorkPools.ReadWorkPoolAsync("my-k8s-pool");
         var properties = pool.BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties");
         Assert.Equal("kubernetes", pool.Type);
         Assert.Equal(60, properties.GetProperty("finished_job_ttl").GetProperty("default").GetInt32());
@@ -57,7 +46,7 @@ public sealed class ApiCommandsTests : IAsyncLifetime
         var (exit, _, _) = await RunAsync("work-pool", "create", "k8s", "--type", "kubernetes", "--namespace", "prefect", "--finished-job-ttl", "60", "--pod-watch-timeout", "300");
 
         Assert.Equal(0, exit);
-        var properties = (await _client.WorkPools.ReadWorkPoolAsync("k8s")).BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties");
+        var properties = (await Client.WorkPools.ReadWorkPoolAsync("k8s")).BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties");
         Assert.Equal("prefect", properties.GetProperty("namespace").GetProperty("default").GetString());
         Assert.Equal(60, properties.GetProperty("finished_job_ttl").GetProperty("default").GetInt32());
         Assert.Equal(300, properties.GetProperty("pod_watch_timeout_seconds").GetProperty("default").GetInt32());
@@ -72,7 +61,7 @@ public sealed class ApiCommandsTests : IAsyncLifetime
         var (exit, _, err) = await RunAsync("work-pool", "update", "upd", "--set", "namespace=prefect", "--concurrency-limit", "3", "--pause");
 
         Assert.True(exit == 0, err);
-        var pool = await _client.WorkPools.ReadWorkPoolAsync("upd");
+        var pool = await Client.WorkPools.ReadWorkPoolAsync("upd");
         Assert.Equal("prefect", pool.BaseJobTemplate!.Value.GetProperty("variables").GetProperty("properties").GetProperty("namespace").GetProperty("default").GetString());
         Assert.Equal(3, pool.ConcurrencyLimit);
         Assert.True(pool.IsPaused);
@@ -83,15 +72,15 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Deployment_run_can_be_scheduled_later_and_named()
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
-        await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "later", FlowId = flow.Id });
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "later", FlowId = flow.Id });
         var before = DateTimeOffset.UtcNow;
 
         var (exit, output, _) = await RunAsync("deployment", "run", "hello/later", "--start-in", "2h", "--flow-run-name", "nightly-one", "-o", "json");
 
         Assert.Equal(0, exit);
         using var created = JsonDocument.Parse(output);
-        var run = await _client.FlowRuns.ReadFlowRunAsync(created.RootElement.GetProperty("id").GetGuid());
+        var run = await Client.FlowRuns.ReadFlowRunAsync(created.RootElement.GetProperty("id").GetGuid());
         Assert.Equal("nightly-one", run.Name);
         Assert.Equal(StateType.Scheduled, run.StateType);
         Assert.True(run.ExpectedStartTime > before.AddMinutes(119), $"expected start {run.ExpectedStartTime}");
@@ -111,8 +100,8 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Deployment_inspect_and_delete()
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
-        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "gone", FlowId = flow.Id });
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        var deployment = await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "gone", FlowId = flow.Id });
 
         var (inspectExit, inspected, _) = await RunAsync("deployment", "inspect", "hello/gone");
         var (deleteExit, _, _) = await RunAsync("deployment", "delete", "hello/gone");
@@ -131,7 +120,7 @@ public sealed class ApiCommandsTests : IAsyncLifetime
 
         Assert.Equal(2, exit);
         Assert.Contains("no variable 'namespce'", err, StringComparison.Ordinal);
-        Assert.Empty(await _client.WorkPools.ReadWorkPoolsAsync());
+        Assert.Empty(await Client.WorkPools.ReadWorkPoolsAsync());
     }
 
     [Fact]
@@ -149,24 +138,24 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Deployment_run_creates_a_run_with_parameters_and_watch_follows_it_to_its_final_state()
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
-        await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "arthur", FlowId = flow.Id });
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "arthur", FlowId = flow.Id });
 
         var (exit, output, _) = await RunAsync("deployment", "run", "hello/arthur", "--param", "name=Ford", "--param", "count=3", "-o", "json");
 
         Assert.Equal(0, exit);
         using var created = JsonDocument.Parse(output);
         var runId = created.RootElement.GetProperty("id").GetGuid();
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.Equal("Ford", run.Parameters["name"].GetString());
         Assert.Equal(3, run.Parameters["count"].GetInt32());
 
         // Play the worker and runner so --watch has something to follow.
         var watch = RunAsync("flow-run", "logs", runId.ToString(), "--follow");
-        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Pending });
-        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running });
-        await _client.Logs.CreateLogsAsync([new LogCreate { Name = "prefect.flow_runs", Level = 20, Message = "Hello, Ford!", Timestamp = DateTimeOffset.UtcNow, FlowRunId = runId }]);
-        await _client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed });
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Pending });
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running });
+        await Client.Logs.CreateLogsAsync([new LogCreate { Name = "prefect.flow_runs", Level = 20, Message = "Hello, Ford!", Timestamp = DateTimeOffset.UtcNow, FlowRunId = runId }]);
+        await Client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed });
         var (watchExit, watchOut, _) = await watch;
 
         Assert.Equal(0, watchExit);
@@ -177,20 +166,20 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     [Fact]
     public async Task Deployment_run_watch_exits_1_when_the_run_fails()
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
-        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "default", FlowId = flow.Id });
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        var deployment = await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "default", FlowId = flow.Id });
         var run = RunAsync("deployment", "run", "hello/default", "--watch");
 
         FlowRun? created = null;
         while (created is null)
         {
-            created = (await _client.FlowRuns.ReadFlowRunsAsync()).FirstOrDefault(r => r.DeploymentId == deployment.Id);
+            created = (await Client.FlowRuns.ReadFlowRunsAsync()).FirstOrDefault(r => r.DeploymentId == deployment.Id);
             await Task.Delay(50);
         }
 
-        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Pending });
-        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Running });
-        await _client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Failed, Message = "boom" });
+        await Client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Pending });
+        await Client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Running });
+        await Client.FlowRuns.SetFlowRunStateAsync(created.Id, new StateCreate { Type = StateType.Failed, Message = "boom" });
 
         var (exit, output, _) = await run;
         Assert.Equal(1, exit);

@@ -18,27 +18,22 @@ public sealed class DeployImageTests : IAsyncLifetime
 {
     private const string Registry = "localhost:5000";
     private const string BaseImage = "localhost:5000/dotnet/runtime:10.0";
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-cli-image-" + Guid.NewGuid().ToString("N"));
     private readonly string _repository = "cli-deploy-" + Guid.NewGuid().ToString("N")[..8];
     private readonly HttpClient _registry = new() { BaseAddress = new Uri($"http://{Registry}/") };
-    private FlowsServerHost _server = null!;
-    private PrefectClient _client = null!;
+    private TestServer _server = null!;
+
+    private PrefectClient Client => _server.Client;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_home);
-        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
-        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
-        await _client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "kubernetes", Type = "kubernetes" });
+        _server = await TestServer.StartAsync("flows-cli-image");
+        await Client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "kubernetes", Type = "kubernetes" });
     }
 
     public async Task DisposeAsync()
     {
         _registry.Dispose();
-        _client.Dispose();
         await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_home, recursive: true);
     }
 
     private async Task<(int Exit, string Out, string Err)> DeployAsync(params string[] args)
@@ -47,7 +42,7 @@ public sealed class DeployImageTests : IAsyncLifetime
         var error = new StringWriter();
         var environment = new Dictionary<string, string?>
         {
-            ["PREFECT_API_URL"] = _server.ApiUrl.ToString(),
+            ["PREFECT_API_URL"] = _server.ApiUrl,
             ["PREFECT_IMAGE_NAME"] = $"{Registry}/{_repository}",
             ["PATH"] = Environment.GetEnvironmentVariable("PATH"),
         };
@@ -77,7 +72,7 @@ public sealed class DeployImageTests : IAsyncLifetime
 
         foreach (var name in new[] { "default", "arthur" })
         {
-            var deployment = await _client.Deployments.ReadDeploymentByNameAsync("hello", name);
+            var deployment = await Client.Deployments.ReadDeploymentByNameAsync("hello", name);
             Assert.Equal(pinned, deployment.JobVariables!["image"].GetString());
         }
 
@@ -129,7 +124,7 @@ public sealed class DeployImageTests : IAsyncLifetime
         Assert.Equal(digest, await ManifestDigestAsync("v1"));
         Assert.Equal(digest, await ManifestDigestAsync("latest"));
         Assert.Equal("Arthur", (await ConfigAsync("v1"))["config"]!["Labels"]!["greeting"]!.GetValue<string>());
-        var deployment = await _client.Deployments.ReadDeploymentByNameAsync("hello", "d");
+        var deployment = await Client.Deployments.ReadDeploymentByNameAsync("hello", "d");
         Assert.Equal($"{Registry}/{_repository}:v1@{digest}", deployment.JobVariables!["image"].GetString());
     }
 
@@ -163,7 +158,7 @@ public sealed class DeployImageTests : IAsyncLifetime
         Assert.Contains("flows/no-registry", error, StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet publish", error, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await _registry.GetAsync($"v2/{_repository}/tags/list")).StatusCode);
-        Assert.Empty(await _client.Deployments.ReadDeploymentsAsync());
+        Assert.Empty(await Client.Deployments.ReadDeploymentsAsync());
     }
 
     [Fact]
@@ -192,14 +187,20 @@ public sealed class DeployImageTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, exit);
         Assert.Matches(@"error FLOWS3591: dotnet publish -t:PublishContainer of .*broken\.csproj failed .*error CS", error);
         Assert.Equal(HttpStatusCode.NotFound, (await _registry.GetAsync($"v2/{_repository}/tags/list")).StatusCode);
-        Assert.Empty(await _client.Deployments.ReadDeploymentsAsync());
+        Assert.Empty(await Client.Deployments.ReadDeploymentsAsync());
+    }
+
+    private HttpRequestMessage ManifestRequest(HttpMethod method, string tag)
+    {
+        var request = new HttpRequestMessage(method, $"v2/{_repository}/manifests/{tag}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        return request;
     }
 
     private async Task<string> ManifestDigestAsync(string tag)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, $"v2/{_repository}/manifests/{tag}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var request = ManifestRequest(HttpMethod.Head, tag);
         using var response = await _registry.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return response.Headers.GetValues("Docker-Content-Digest").Single();
@@ -207,9 +208,7 @@ public sealed class DeployImageTests : IAsyncLifetime
 
     private async Task<JsonNode> ConfigAsync(string tag)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"v2/{_repository}/manifests/{tag}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        using var request = ManifestRequest(HttpMethod.Get, tag);
         using var response = await _registry.SendAsync(request);
         var manifest = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         return JsonNode.Parse(await _registry.GetStringAsync($"v2/{_repository}/blobs/{manifest["config"]!["digest"]!.GetValue<string>()}"))!;
