@@ -119,7 +119,15 @@ internal sealed class DevCommand : Command
             await EnsureProcessPoolAsync(client, pool, cancellationToken).ConfigureAwait(false);
 
             Step($"Deploying {string.Join(", ", local.Deployments.Select(d => d.FullName))}");
-            await new PrefectDeploymentRegistrar(client).RegisterAsync(local, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await new PrefectDeploymentRegistrar(client).RegisterAsync(local, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DeploymentRegistrationException e)
+            {
+                _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, e.Message, "Check the server's database under FLOWS_HOME and run again")]);
+                return ExitCodes.Failure;
+            }
 
             Step($"Starting a process worker on '{pool}'");
             using var stopWorker = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
