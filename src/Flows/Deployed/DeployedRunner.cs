@@ -97,6 +97,8 @@ public static class DeployedRunner
 
             if (terminated)
             {
+                // As before any final state: a run seen Crashed or AwaitingRetry already has all its lines.
+                await shipper.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 return await OnTerminatedAsync(reporter, sigtermBehavior, output).ConfigureAwait(false);
             }
 
