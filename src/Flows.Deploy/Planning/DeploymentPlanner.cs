@@ -51,11 +51,23 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         var groups = new Dictionary<string, Dictionary<string, JsonObject>?>(StringComparer.Ordinal);
         var stepFailed = false;
         var outputsOf = new Dictionary<int, Dictionary<string, JsonObject>?>();
+        // Most deployments share the file's lists: each list is written as JSON once, not once per deployment.
+        var listText = new Dictionary<JsonArray, string>(ReferenceEqualityComparer.Instance);
+        string TextOf(JsonArray list)
+        {
+            if (!listText.TryGetValue(list, out var text))
+            {
+                text = listText[list] = list.ToJsonString();
+            }
+
+            return text;
+        }
+
         foreach (var candidate in selected)
         {
             var (build, buildPointer) = Section(root, candidate, "build");
             var (push, pushPointer) = Section(root, candidate, "push");
-            var key = build.ToJsonString() + "\n" + push.ToJsonString();
+            var key = TextOf(build) + "\n" + TextOf(push);
             if (!groups.TryGetValue(key, out var outputs))
             {
                 outputs = [];
@@ -103,12 +115,27 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return new DeploymentPlan(recorder.Images, planned, warnings);
     }
 
-    // Per plan: one template engine per distinct step outputs (it remembers renderings), each flow's schema as JSON once.
+    // Per plan: one template engine per distinct step outputs (it remembers renderings), each flow's schema as JSON once,
+    // and each shared pull list checked and rendered once per step outputs (with the diagnostics it gave, to repeat them).
     private sealed class PlanCache
     {
         public Dictionary<Dictionary<string, JsonObject>, TemplateEngine> Engines { get; } = new(ReferenceEqualityComparer.Instance);
 
         public Dictionary<FlowManifestEntry, JsonElement> ParameterSchemas { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<(JsonArray Pull, Dictionary<string, JsonObject> Outputs), (JsonElement? Steps, List<DeployDiagnostic> Errors, List<DeployDiagnostic> Warnings)> PullSteps { get; }
+            = new(PairByReference.Instance);
+    }
+
+    private sealed class PairByReference : IEqualityComparer<(JsonArray Pull, Dictionary<string, JsonObject> Outputs)>
+    {
+        public static readonly PairByReference Instance = new();
+
+        public bool Equals((JsonArray Pull, Dictionary<string, JsonObject> Outputs) x, (JsonArray Pull, Dictionary<string, JsonObject> Outputs) y) =>
+            ReferenceEquals(x.Pull, y.Pull) && ReferenceEquals(x.Outputs, y.Outputs);
+
+        public int GetHashCode((JsonArray Pull, Dictionary<string, JsonObject> Outputs) pair) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.Pull), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.Outputs));
     }
 
     private sealed record Candidate(int Index, JsonObject Deployment, DeploymentKey Key, FlowManifestEntry? Flow, string? Entrypoint, IReadOnlyList<DeployDiagnostic> Problems);
@@ -210,7 +237,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             fields[key] = LocatedTemplate.Render(engine, value, doc, $"{pointer}/{Escape(key)}", errors);
         }
 
-        var pull = PullSteps(root, doc, candidate, outputs, request, errors, warnings);
+        var pull = PullStepsElement(root, doc, candidate, outputs, request, errors, warnings, shared);
         var schedules = Schedules(fields, doc, pointer, request, errors);
         var tags = request.Tags?.ToList() ?? StringList(fields["tags"], doc, $"{pointer}/tags", "tags", errors);
         var parameters = fields["parameters"] switch
@@ -269,7 +296,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             ParameterOpenapiSchema = flow.ParameterOpenApiSchema is null ? null : SchemaElement(shared, flow),
             Parameters = Elements(parameters),
             Tags = tags ?? [],
-            PullSteps = pull is null ? null : JsonSerializer.SerializeToElement(pull),
+            PullSteps = pull,
             WorkPoolName = request.Pool ?? Text(workPool?["name"]),
             WorkQueueName = Text(workPool?["work_queue_name"]),
             Entrypoint = candidate.Entrypoint,
@@ -287,6 +314,31 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         }
 
         return element;
+    }
+
+    // A pull list is checked and rendered the same way for every deployment that shares it (the file's own, with the same
+    // step outputs): once, and its diagnostics repeated for each, as checking it again would.
+    private static JsonElement? PullStepsElement(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
+        List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
+    {
+        var (list, _) = Section(root, candidate, "pull");
+        if (list.Count == 0)
+        {
+            var steps = PullSteps(root, doc, candidate, outputs, request, errors, warnings);
+            return steps is null ? null : JsonSerializer.SerializeToElement(steps);
+        }
+
+        if (!shared.PullSteps.TryGetValue((list, outputs), out var known))
+        {
+            var ownErrors = new List<DeployDiagnostic>();
+            var ownWarnings = new List<DeployDiagnostic>();
+            var steps = PullSteps(root, doc, candidate, outputs, request, ownErrors, ownWarnings);
+            known = shared.PullSteps[(list, outputs)] = (steps is null ? null : JsonSerializer.SerializeToElement(steps), ownErrors, ownWarnings);
+        }
+
+        errors.AddRange(known.Errors);
+        warnings.AddRange(known.Warnings);
+        return known.Steps;
     }
 
     private static JsonArray? PullSteps(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
@@ -503,8 +555,22 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         _ => node?.ToJsonString() ?? "null",
     };
 
-    private static Dictionary<string, JsonElement> Elements(JsonObject obj) =>
-        obj.ToDictionary(p => p.Key, p => p.Value is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(p.Value), StringComparer.Ordinal);
+    // One serialisation per mapping (its values' elements share one immutable document), not one per value.
+    private static Dictionary<string, JsonElement> Elements(JsonObject obj)
+    {
+        var result = new Dictionary<string, JsonElement>(obj.Count, StringComparer.Ordinal);
+        if (obj.Count == 0)
+        {
+            return result;
+        }
+
+        foreach (var property in JsonSerializer.SerializeToElement(obj).EnumerateObject())
+        {
+            result[property.Name] = property.Value;
+        }
+
+        return result;
+    }
 
     private static T? Fail<T>(List<DeployDiagnostic> errors, DeployDiagnostic diagnostic) where T : class
     {

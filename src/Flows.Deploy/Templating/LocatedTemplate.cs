@@ -8,13 +8,67 @@ namespace Flows.Deploy.Templating;
 /// first) with the file:line:col of the string that holds it.</summary>
 public static class LocatedTemplate
 {
-    public static JsonNode? Render(TemplateEngine engine, JsonNode? node, YamlDocument document, string pointer, List<DeployDiagnostic> errors) => node switch
+    public static JsonNode? Render(TemplateEngine engine, JsonNode? node, YamlDocument document, string pointer, List<DeployDiagnostic> errors)
     {
-        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, Render(engine, p.Value, document, $"{pointer}/{Escape(p.Key)}", errors)))),
-        JsonArray arr => new JsonArray(arr.Select((v, i) => Render(engine, v, document, $"{pointer}/{i}", errors)).ToArray()),
-        JsonValue v when v.TryGetValue<string>(out var s) && s.Contains("{{", StringComparison.Ordinal) => RenderLeaf(engine, v, document, pointer, errors),
-        _ => node?.DeepClone(),
-    };
+        // A value without placeholders renders to a copy of itself: no pointers are built for it.
+        if (!HasPlaceholder(node))
+        {
+            return node?.DeepClone();
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                var rendered = new JsonObject();
+                foreach (var (key, value) in obj)
+                {
+                    rendered[key] = Render(engine, value, document, $"{pointer}/{Escape(key)}", errors);
+                }
+
+                return rendered;
+            case JsonArray arr:
+                var items = new JsonNode?[arr.Count];
+                for (var i = 0; i < items.Length; i++)
+                {
+                    items[i] = Render(engine, arr[i], document, $"{pointer}/{i}", errors);
+                }
+
+                return new JsonArray(items);
+            default:
+                return RenderLeaf(engine, (JsonValue)node!, document, pointer, errors);
+        }
+    }
+
+    private static bool HasPlaceholder(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj)
+                {
+                    if (HasPlaceholder(value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonArray arr:
+                foreach (var item in arr)
+                {
+                    if (HasPlaceholder(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValue v:
+                return v.TryGetValue<string>(out var s) && s.Contains("{{", StringComparison.Ordinal);
+            default:
+                return false;
+        }
+    }
 
     private static JsonNode? RenderLeaf(TemplateEngine engine, JsonValue value, YamlDocument document, string pointer, List<DeployDiagnostic> errors)
     {
