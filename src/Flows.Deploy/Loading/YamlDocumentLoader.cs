@@ -68,7 +68,7 @@ public static class YamlDocumentLoader
             JsonNode? root = null;
             if (parser.TryConsume<DocumentStart>(out _))
             {
-                root = state.Read(parser, "", 0);
+                root = state.ReadRoot(parser);
                 parser.Consume<DocumentEnd>();
                 if (parser.Accept<DocumentStart>(out var second))
                 {
@@ -76,7 +76,7 @@ public static class YamlDocumentLoader
                 }
             }
 
-            return new YamlDocument(file, root, state.Positions);
+            return new YamlDocument(file, root, new PositionDictionary(state.Root));
         }
         catch (YamlException ex)
         {
@@ -91,23 +91,22 @@ public static class YamlDocumentLoader
 
     private sealed class State(string file)
     {
-        // Each anchor keeps the positions recorded inside it (relative pointer → position), so an alias copies only
-        // its own entries: linear overall, where scanning every position per alias was quadratic.
-        private readonly Dictionary<string, (JsonNode? Node, List<(string Suffix, (int Line, int Column) Position)> Inner)> _anchors = [];
-        private readonly List<(string Pointer, (int Line, int Column) Position)> _recorded = [];
+        // An anchor keeps its node and its positions; an alias shares those positions (no copy per use).
+        private readonly Dictionary<string, (JsonNode? Node, PositionDictionary.Node Positions)> _anchors = [];
         private int _nodes;
 
-        public Dictionary<string, (int Line, int Column)> Positions { get; } = [];
+        public PositionDictionary.Node? Root { get; private set; }
 
         public Mark LastMark { get; private set; } = Mark.Empty;
 
-        private void Record(string pointer, (int Line, int Column) position)
+        public JsonNode? ReadRoot(IParser parser)
         {
-            Positions[pointer] = position;
-            _recorded.Add((pointer, position));
+            var node = Read(parser, 0, out var positions);
+            Root = positions;
+            return node;
         }
 
-        public JsonNode? Read(IParser parser, string pointer, int depth)
+        private JsonNode? Read(IParser parser, int depth, out PositionDictionary.Node positions)
         {
             if (depth > MaxDepth)
             {
@@ -121,8 +120,7 @@ public static class YamlDocumentLoader
 
             var start = parser.Current?.Start ?? LastMark;
             LastMark = start;
-            Record(pointer, ((int)start.Line, (int)start.Column));
-            var firstRecorded = _recorded.Count;
+            var at = ((int)start.Line, (int)start.Column);
             if (parser.TryConsume<AnchorAlias>(out var alias))
             {
                 if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
@@ -131,11 +129,7 @@ public static class YamlDocumentLoader
                 }
 
                 // Inner values keep the anchor's positions: that is where the user fixes them.
-                foreach (var (suffix, pos) in anchored.Inner)
-                {
-                    Record(pointer + suffix, pos);
-                }
-
+                positions = anchored.Positions.At(at);
                 _nodes += Count(anchored.Node);
                 return anchored.Node?.DeepClone();
             }
@@ -146,14 +140,17 @@ public static class YamlDocumentLoader
             {
                 anchor = scalar.Anchor;
                 node = ScalarValue(scalar);
+                positions = new PositionDictionary.Node(at);
             }
             else if (parser.TryConsume<SequenceStart>(out var seq))
             {
                 anchor = seq.Anchor;
                 var array = new JsonArray();
+                positions = new PositionDictionary.Node(at) { Items = [] };
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    array.Add(Read(parser, $"{pointer}/{array.Count}", depth + 1));
+                    array.Add(Read(parser, depth + 1, out var item));
+                    positions.Items.Add(item);
                 }
 
                 node = array;
@@ -162,24 +159,19 @@ public static class YamlDocumentLoader
             {
                 var map = parser.Consume<MappingStart>();
                 anchor = map.Anchor;
-                node = ReadMapping(parser, pointer, depth);
+                positions = new PositionDictionary.Node(at) { Keys = [] };
+                node = ReadMapping(parser, depth, positions);
             }
 
             if (!anchor.IsEmpty)
             {
-                var inner = new List<(string, (int, int))>(_recorded.Count - firstRecorded);
-                for (var i = firstRecorded; i < _recorded.Count; i++)
-                {
-                    inner.Add((_recorded[i].Pointer[pointer.Length..], _recorded[i].Position));
-                }
-
-                _anchors[anchor.Value] = (node, inner);
+                _anchors[anchor.Value] = (node, positions);
             }
 
             return node;
         }
 
-        private JsonObject ReadMapping(IParser parser, string pointer, int depth)
+        private JsonObject ReadMapping(IParser parser, int depth, PositionDictionary.Node positions)
         {
             var obj = new JsonObject();
             var merged = new List<JsonObject>();
@@ -191,8 +183,8 @@ public static class YamlDocumentLoader
                     throw Error(keyStart, "mapping keys must be plain strings", "Write the key as text");
                 }
 
-                var childPointer = $"{pointer}/{Escape(key.Value)}";
-                var value = Read(parser, childPointer, depth + 1);
+                var value = Read(parser, depth + 1, out var valuePositions);
+                positions.Add(Escape(key.Value), valuePositions);
                 if (key.Value == "<<" && key.Style == ScalarStyle.Plain)
                 {
                     switch (value)

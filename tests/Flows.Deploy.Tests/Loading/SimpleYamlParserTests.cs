@@ -9,7 +9,7 @@ namespace Flows.Deploy.Tests.Loading;
 /// kind, value, style, anchor, tag and start position), and refuse what YamlDotNet refuses.</summary>
 public class SimpleYamlParserTests
 {
-    private const string Bench = """
+    internal const string Bench = """
         build:
         - prefect.deployments.steps.run_shell_script:
             id: get-commit-hash
@@ -49,7 +49,7 @@ public class SimpleYamlParserTests
 
         """;
 
-    private const string Shapes = """
+    internal const string Shapes = """
         # a comment
         name: flows   # trailing comment
         prefect-version: 3.0.0
