@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 
@@ -28,6 +29,7 @@ public sealed class PositionDictionary(PositionDictionary.Node? root) : IReadOnl
 
         /// <summary>Adds a mapping value. A key given twice (only '&lt;&lt;' can be) overlays the earlier value's
         /// positions with the later's, as writing both into one pointer-keyed map would; shared nodes are not changed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(string key, Node value)
         {
             for (var i = 0; i < Keys!.Count; i++)

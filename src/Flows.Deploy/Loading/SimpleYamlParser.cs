@@ -1,6 +1,7 @@
 using System.Buffers;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 
@@ -26,6 +27,7 @@ internal sealed class SimpleYamlParser : IParser
 
     public ParsingEvent? Current { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool MoveNext()
     {
         if (_next < _events.Count)
@@ -39,6 +41,7 @@ internal sealed class SimpleYamlParser : IParser
     }
 
     /// <summary>The events of <paramref name="text"/>, or null when it is not of the plain shape this parser knows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IParser? TryCreate(string text)
     {
         if (text.AsSpan().IndexOfAnyExcept(Allowed) >= 0)
@@ -72,6 +75,7 @@ internal sealed class SimpleYamlParser : IParser
 
         public List<ParsingEvent> Events { get; } = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Run()
         {
             try
@@ -102,8 +106,10 @@ internal sealed class SimpleYamlParser : IParser
 
         private static NotSimpleException NotSimple() => new();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int LineEnd(int line) => line + 1 < _starts.Count ? _starts[line + 1] - 1 : _text.Length;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int Indent(int line)
         {
             var i = _starts[line];
@@ -116,9 +122,11 @@ internal sealed class SimpleYamlParser : IParser
             return i - _starts[line];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Mark MarkAt(int index) => new(index, _line + 1, index - _starts[_line] + 1);
 
         /// <summary>Moves to the next line with content (not blank, not only a comment); false at the end.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool SkipBlank()
         {
             for (; _line < _starts.Count; _line++)
@@ -134,6 +142,7 @@ internal sealed class SimpleYamlParser : IParser
         }
 
         // A block mapping whose first key starts at text index `at` (column `indent`), on the current line.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Mapping(int indent, int at, AnchorName anchor, Mark anchorMark)
         {
             Nest();
@@ -170,6 +179,7 @@ internal sealed class SimpleYamlParser : IParser
         }
 
         // The value after "key:" (at index `i` of the current line) of a mapping at `indent`; leaves the current line behind.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Value(int indent, int i)
         {
             var end = LineEnd(_line);
@@ -215,6 +225,7 @@ internal sealed class SimpleYamlParser : IParser
         }
 
         // A block sequence whose items start with "- " at column `indent`, the first on the current line.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Sequence(int indent, AnchorName anchor, Mark anchorMark)
         {
             Nest();
@@ -260,9 +271,11 @@ internal sealed class SimpleYamlParser : IParser
             _depth--;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool IsDash(int i) => _text[i] == '-' && (i + 1 >= _text.Length || _text[i + 1] is ' ' or '\n');
 
         // A one-line value from `i` to the end of the line (a comment may follow).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Inline(int i, int end, AnchorName anchor, Mark anchorMark)
         {
             var start = anchor.IsEmpty ? MarkAt(i) : anchorMark;
@@ -296,6 +309,7 @@ internal sealed class SimpleYamlParser : IParser
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int Quoted(int i, int end, AnchorName anchor, Mark start)
         {
             var quote = _text[i];
@@ -309,6 +323,7 @@ internal sealed class SimpleYamlParser : IParser
             return close + 1;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int FlowSequence(int i, int end, AnchorName anchor, Mark start)
         {
             Events.Add(new SequenceStart(anchor, TagName.Empty, true, SequenceStyle.Flow, start, MarkAt(i + 1)));
@@ -349,6 +364,7 @@ internal sealed class SimpleYamlParser : IParser
 
         // A plain scalar: in a flow sequence it stops at ',' or ']'; a comment (" #") ends it; ": " or a final ':' (a key),
         // and characters that start other YAML constructs, are not ours.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int Plain(int i, int end, AnchorName anchor, Mark start, bool flow)
         {
             var c = _text[i];
@@ -394,6 +410,7 @@ internal sealed class SimpleYamlParser : IParser
         }
 
         // Where the plain key starting at `i` ends (its ':'), or null when the line does not start with such a key.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int? KeyEnd(int i)
         {
             var end = LineEnd(_line);
@@ -429,6 +446,7 @@ internal sealed class SimpleYamlParser : IParser
             return null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int NameEnd(int i, int end)
         {
             var j = i;
@@ -445,6 +463,7 @@ internal sealed class SimpleYamlParser : IParser
             return j;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int SkipSpaces(int i, int end)
         {
             while (i < end && _text[i] == ' ')

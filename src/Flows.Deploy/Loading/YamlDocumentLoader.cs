@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 
@@ -106,6 +107,7 @@ public static class YamlDocumentLoader
             return node;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private JsonNode? Read(IParser parser, int depth, out PositionDictionary.Node positions)
         {
             if (depth > MaxDepth)
@@ -171,6 +173,7 @@ public static class YamlDocumentLoader
             return node;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private JsonObject ReadMapping(IParser parser, int depth, PositionDictionary.Node positions)
         {
             var obj = new JsonObject();
@@ -225,6 +228,7 @@ public static class YamlDocumentLoader
             return obj;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static JsonNode? ScalarValue(Scalar scalar)
         {
             var v = scalar.Value;
@@ -244,8 +248,10 @@ public static class YamlDocumentLoader
             };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool IsFloat(string v) => v.Length > 0 && (char.IsDigit(v[0]) || v[0] is '-' or '+' or '.') && v.Any(char.IsDigit) && v.All(c => char.IsDigit(c) || c is '-' or '+' or '.' or 'e' or 'E');
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static int Count(JsonNode? node) => node switch
         {
             JsonObject o => 1 + o.Sum(p => Count(p.Value)),

@@ -9,6 +9,7 @@ using Flows.Deploy.Project;
 using Flows.Deploy.Selection;
 using Flows.Deploy.Steps;
 using Flows.Deploy.Templating;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Planning;
 
@@ -140,6 +141,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
 
     private sealed record Candidate(int Index, JsonObject Deployment, DeploymentKey Key, FlowManifestEntry? Flow, string? Entrypoint, IReadOnlyList<DeployDiagnostic> Problems);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<Candidate> ResolveFlows(JsonObject root, YamlDocument doc, FlowManifest manifest, List<DeployDiagnostic> errors)
     {
         var result = new List<Candidate>();
@@ -197,6 +199,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (JsonArray Steps, string Pointer) Section(JsonObject root, Candidate candidate, string section)
     {
         if (candidate.Deployment.TryGetPropertyValue(section, out var own))
@@ -207,6 +210,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return (root[section] as JsonArray ?? [], $"/{section}");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PlannedDeployment? Plan(JsonObject root, YamlDocument doc, Candidate candidate, FlowManifestEntry flow, Dictionary<string, JsonObject> outputs,
         DeployRequest request, List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
     {
@@ -318,6 +322,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
 
     // A pull list is checked and rendered the same way for every deployment that shares it (the file's own, with the same
     // step outputs): once, and its diagnostics repeated for each, as checking it again would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static JsonElement? PullStepsElement(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
         List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
     {
@@ -377,6 +382,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             : LocatedTemplate.Render(new TemplateEngine(outputs, request.Environment, deferred), pull, doc, pointer, errors) as JsonArray;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<DeploymentScheduleCreate> Schedules(JsonObject fields, YamlDocument doc, string pointer, DeployRequest request, List<DeployDiagnostic> errors)
     {
         // The file is the truth: no schedule means [], which clears the server's.
@@ -505,6 +511,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         ThrowIfAny(problems);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<string>? StringList(JsonNode? node, YamlDocument doc, string pointer, string what, List<DeployDiagnostic> errors)
     {
         switch (node)
@@ -536,6 +543,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? Text(JsonNode? node) => node is JsonValue v
         ? v.GetValueKind() switch
         {
@@ -545,6 +553,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         }
         : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool? Bool(JsonNode? node) => node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : null;
 
     private static string Kind(JsonNode? node) => node switch
@@ -556,6 +565,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     };
 
     // One serialisation per mapping (its values' elements share one immutable document), not one per value.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, JsonElement> Elements(JsonObject obj)
     {
         var result = new Dictionary<string, JsonElement>(obj.Count, StringComparer.Ordinal);

@@ -5,6 +5,7 @@ using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Loading;
 using Flows.Deploy.Manifest;
 using Json.Schema;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Planning;
 
@@ -20,6 +21,7 @@ public sealed class ParameterValidator
 {
     private readonly ConcurrentDictionary<FlowManifestEntry, (JsonSchema? Schema, FastSchemaCheck? Fast)> _schemas = new(ReferenceEqualityComparer.Instance);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IReadOnlyList<ParameterProblem> Validate(FlowManifestEntry flow, JsonObject parameters)
     {
         var problems = new List<ParameterProblem>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Loading;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Templating;
 
@@ -8,6 +9,7 @@ namespace Flows.Deploy.Templating;
 /// first) with the file:line:col of the string that holds it.</summary>
 public static class LocatedTemplate
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static JsonNode? Render(TemplateEngine engine, JsonNode? node, YamlDocument document, string pointer, List<DeployDiagnostic> errors)
     {
         // A value without placeholders renders to a copy of itself: no pointers are built for it.
@@ -39,6 +41,7 @@ public static class LocatedTemplate
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool HasPlaceholder(JsonNode? node)
     {
         switch (node)

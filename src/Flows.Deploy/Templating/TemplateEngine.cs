@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Flows.Deploy.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Templating;
 
@@ -43,6 +44,7 @@ public sealed partial class TemplateEngine(
     // templates repeat ("{{ build-image.image }}" in each of 500 deployments). Failures are not kept, so they throw again.
     private readonly Dictionary<string, JsonNode?> _rendered = new(StringComparer.Ordinal);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private JsonNode? RenderString(string text)
     {
         if (_rendered.TryGetValue(text, out var known))
