@@ -1,6 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 

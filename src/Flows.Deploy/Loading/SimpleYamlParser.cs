@@ -1,7 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 
@@ -63,6 +63,11 @@ internal sealed class SimpleYamlParser : IParser
         private int _line; // current line (0-based)
         private int _depth;
 
+        // Keys and values repeat from deployment to deployment: each distinct text is one string, each anchor name
+        // one AnchorName (whose constructor is not cheap).
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, AnchorName> _anchorNames = new(StringComparer.Ordinal);
+
         public Reader(string text)
         {
             _text = text;
@@ -105,6 +110,31 @@ internal sealed class SimpleYamlParser : IParser
         }
 
         private static NotSimpleException NotSimple() => new();
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private string Text(int from, int to)
+        {
+            var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+            var span = _text.AsSpan(from, to - from);
+            if (!lookup.TryGetValue(span, out var text))
+            {
+                text = span.ToString();
+                _strings[text] = text;
+            }
+
+            return text;
+        }
+
+        private AnchorName Anchor(int from, int to)
+        {
+            var name = Text(from, to);
+            if (!_anchorNames.TryGetValue(name, out var anchor))
+            {
+                anchor = _anchorNames[name] = new AnchorName(name);
+            }
+
+            return anchor;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int LineEnd(int line) => line + 1 < _starts.Count ? _starts[line + 1] - 1 : _text.Length;
@@ -150,7 +180,7 @@ internal sealed class SimpleYamlParser : IParser
             while (true)
             {
                 var colon = KeyEnd(at) ?? throw NotSimple();
-                Events.Add(new Scalar(AnchorName.Empty, TagName.Empty, _text[at..colon], ScalarStyle.Plain, true, false, MarkAt(at), MarkAt(colon), isKey: true));
+                Events.Add(new Scalar(AnchorName.Empty, TagName.Empty, Text(at, colon), ScalarStyle.Plain, true, false, MarkAt(at), MarkAt(colon), isKey: true));
                 Value(indent, colon + 1);
                 if (!SkipBlank() || Indent(_line) < indent)
                 {
@@ -190,7 +220,7 @@ internal sealed class SimpleYamlParser : IParser
             {
                 anchorMark = MarkAt(i);
                 var nameEnd = NameEnd(i + 1, end);
-                anchor = new AnchorName(_text[(i + 1)..nameEnd]);
+                anchor = Anchor(i + 1, nameEnd);
                 i = SkipSpaces(nameEnd, end);
             }
 
@@ -292,7 +322,7 @@ internal sealed class SimpleYamlParser : IParser
                     }
 
                     after = NameEnd(i + 1, end);
-                    Events.Add(new AnchorAlias(new AnchorName(_text[(i + 1)..after]), start, MarkAt(after)));
+                    Events.Add(new AnchorAlias(Anchor(i + 1, after), start, MarkAt(after)));
                     break;
                 case '[':
                     after = FlowSequence(i, end, anchor, start);
@@ -319,7 +349,7 @@ internal sealed class SimpleYamlParser : IParser
                 throw NotSimple(); // multi-line, escapes, '' inside single quotes
             }
 
-            Events.Add(new Scalar(anchor, TagName.Empty, _text[(i + 1)..close], quote == '"' ? ScalarStyle.DoubleQuoted : ScalarStyle.SingleQuoted, false, true, start, MarkAt(close + 1)));
+            Events.Add(new Scalar(anchor, TagName.Empty, Text(i + 1, close), quote == '"' ? ScalarStyle.DoubleQuoted : ScalarStyle.SingleQuoted, false, true, start, MarkAt(close + 1)));
             return close + 1;
         }
 
@@ -405,7 +435,7 @@ internal sealed class SimpleYamlParser : IParser
                 }
             }
 
-            Events.Add(new Scalar(anchor, TagName.Empty, _text[i..last], ScalarStyle.Plain, true, false, start, MarkAt(last)));
+            Events.Add(new Scalar(anchor, TagName.Empty, Text(i, last), ScalarStyle.Plain, true, false, start, MarkAt(last)));
             return last;
         }
 

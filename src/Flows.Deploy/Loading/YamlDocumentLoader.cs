@@ -1,9 +1,9 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Loading;
 
@@ -177,7 +177,7 @@ public static class YamlDocumentLoader
         private JsonObject ReadMapping(IParser parser, int depth, PositionDictionary.Node positions)
         {
             var obj = new JsonObject();
-            var merged = new List<JsonObject>();
+            List<JsonObject>? merged = null;
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyStart = parser.Current?.Start ?? LastMark;
@@ -193,10 +193,10 @@ public static class YamlDocumentLoader
                     switch (value)
                     {
                         case JsonObject m:
-                            merged.Add(m);
+                            (merged ??= []).Add(m);
                             break;
                         case JsonArray a when a.All(x => x is JsonObject):
-                            merged.AddRange(a.Cast<JsonObject>());
+                            (merged ??= []).AddRange(a.Cast<JsonObject>());
                             break;
                         default:
                             throw Error(key.Start, "a '<<' merge key needs a mapping or a list of mappings", "Merge an anchored mapping: <<: *name");
@@ -214,7 +214,7 @@ public static class YamlDocumentLoader
             }
 
             // Explicit keys win over merged ones; earlier merge sources win over later ones (YAML merge spec).
-            foreach (var source in merged)
+            foreach (var source in merged ?? [])
             {
                 foreach (var (k, v) in source)
                 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flows.Api.Models;
@@ -9,7 +10,6 @@ using Flows.Deploy.Project;
 using Flows.Deploy.Selection;
 using Flows.Deploy.Steps;
 using Flows.Deploy.Templating;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Planning;
 
@@ -147,6 +147,8 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         var result = new List<Candidate>();
         var deployments = root["deployments"] as JsonArray ?? [];
         var seen = new Dictionary<DeploymentKey, int>();
+        // Deployments of one flow repeat its entrypoint: each distinct one is resolved once.
+        var resolved = new Dictionary<string, (FlowManifestEntry? Flow, string? Problem)>(StringComparer.Ordinal);
         for (var i = 0; i < deployments.Count; i++)
         {
             if (deployments[i] is not JsonObject d)
@@ -161,7 +163,13 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             string? problem;
             if (entrypoint is not null)
             {
-                flow = EntrypointResolver.Resolve(manifest, entrypoint, out problem);
+                if (!resolved.TryGetValue(entrypoint, out var known))
+                {
+                    known.Flow = EntrypointResolver.Resolve(manifest, entrypoint, out known.Problem);
+                    resolved[entrypoint] = known;
+                }
+
+                (flow, problem) = known;
                 flowName ??= entrypoint[(entrypoint.LastIndexOf(':') + 1)..];
             }
             else if (flowName is not null)
@@ -175,7 +183,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 problem = $"deployment '{name}' has no entrypoint";
             }
 
-            var problems = new List<DeployDiagnostic>();
+            var problems = new List<DeployDiagnostic>(problem is null ? 0 : 1);
             if (problem is not null)
             {
                 problems.Add(At(doc, $"/deployments/{i}/{(d.ContainsKey("entrypoint") || !d.ContainsKey("flow_name") ? "entrypoint" : "flow_name")}", DiagnosticCodes.EntrypointUnresolved, problem,
@@ -238,7 +246,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 }
             }
 
-            fields[key] = LocatedTemplate.Render(engine, value, doc, $"{pointer}/{Escape(key)}", errors);
+            fields[key] = LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
         }
 
         var pull = PullStepsElement(root, doc, candidate, outputs, request, errors, warnings, shared);
@@ -250,7 +258,8 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             JsonObject o => o,
             _ => Fail<JsonObject>(errors, At(doc, $"{pointer}/parameters", DiagnosticCodes.DeploymentInvalid, "'parameters' must be a mapping", "Write parameters as 'name: value' lines")) ?? [],
         };
-        parameters = JsonMerge.MergeShallow(parameters, request.Parameters);
+        // The rendered parameters are this deployment's own copy: merged into a new one only when --param gave some.
+        parameters = request.Parameters is null ? parameters : JsonMerge.MergeShallow(parameters, request.Parameters);
         foreach (var problem in _parameters.Validate(flow, parameters))
         {
             var fromFlag = problem.Parameter is not null && request.Parameters?.ContainsKey(problem.Parameter) == true;

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Loading;
 using Flows.Deploy.Manifest;
 using Json.Schema;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Planning;
 

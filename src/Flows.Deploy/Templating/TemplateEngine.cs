@@ -1,8 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Flows.Deploy.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Flows.Deploy.Templating;
 
