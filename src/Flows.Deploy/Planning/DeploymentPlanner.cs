@@ -124,6 +124,10 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
 
         public Dictionary<FlowManifestEntry, JsonElement> ParameterSchemas { get; } = new(ReferenceEqualityComparer.Instance);
 
+        public Dictionary<(TemplateEngine Engine, JsonNode Value), JsonNode?> Renderings { get; } = new(ContentComparer.Instance);
+
+        public Dictionary<JsonObject, Dictionary<string, JsonElement>> Elements { get; } = new(ReferenceEqualityComparer.Instance);
+
         public Dictionary<(JsonArray Pull, Dictionary<string, JsonObject> Outputs), (JsonElement? Steps, List<DeployDiagnostic> Errors, List<DeployDiagnostic> Warnings)> PullSteps { get; }
             = new(PairByReference.Instance);
     }
@@ -229,7 +233,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             engine = shared.Engines[outputs] = new TemplateEngine(outputs, request.Environment);
         }
 
-        var fields = new JsonObject();
+        var fields = new Fields();
         foreach (var (key, value) in candidate.Deployment)
         {
             if (key is "build" or "push" or "pull")
@@ -246,7 +250,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 }
             }
 
-            fields[key] = LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
+            fields[key] = Render(engine, value, doc, pointer, key, errors, shared);
         }
 
         var pull = PullStepsElement(root, doc, candidate, outputs, request, errors, warnings, shared);
@@ -313,9 +317,185 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             WorkPoolName = request.Pool ?? Text(workPool?["name"]),
             WorkQueueName = Text(workPool?["work_queue_name"]),
             Entrypoint = candidate.Entrypoint,
-            JobVariables = Elements(jobVariables ?? []),
+            JobVariables = SharedElements(jobVariables ?? [], shared),
         };
         return new PlannedDeployment(flow.Name, body);
+    }
+
+    // A value is rendered once per distinct content (and step outputs) and shared by the deployments whose value has that
+    // content (an alias, typically): fields are only read. A rendering that reported a problem is not kept, so the
+    // problem is reported again at each deployment's own position.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static JsonNode? Render(TemplateEngine engine, JsonNode? value, YamlDocument doc, string pointer, string key, List<DeployDiagnostic> errors, PlanCache shared)
+    {
+        if (value is not (JsonObject or JsonArray) || !ContentComparer.CanCompare(value))
+        {
+            return LocatedTemplate.HasPlaceholders(value) ? LocatedTemplate.Render(engine, value, doc, pointer, key, errors) : value;
+        }
+
+        if (shared.Renderings.TryGetValue((engine, value), out var known))
+        {
+            return known;
+        }
+
+        var before = errors.Count;
+        var rendered = LocatedTemplate.HasPlaceholders(value) ? LocatedTemplate.Render(engine, value, doc, pointer, key, errors) : value;
+        if (errors.Count == before)
+        {
+            shared.Renderings[(engine, value)] = rendered;
+        }
+
+        return rendered;
+    }
+
+    // Shared renderings make deployments share job variables: their elements are built once, each body gets its own map.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Dictionary<string, JsonElement> SharedElements(JsonObject values, PlanCache shared)
+    {
+        if (!shared.Elements.TryGetValue(values, out var elements))
+        {
+            elements = shared.Elements[values] = Elements(values);
+        }
+
+        return new Dictionary<string, JsonElement>(elements, StringComparer.Ordinal);
+    }
+
+    // A deployment's rendered values by key (null when absent). Only read, so they may be the document's own nodes.
+    private sealed class Fields
+    {
+        private readonly Dictionary<string, JsonNode?> _values = new(StringComparer.Ordinal);
+
+        public JsonNode? this[string key]
+        {
+            get => _values.GetValueOrDefault(key);
+            set => _values[key] = value;
+        }
+
+        public bool ContainsKey(string key) => _values.ContainsKey(key);
+    }
+
+    // Equal content, strictly: same kinds, keys in the same order, same strings, booleans and nulls. Values holding
+    // numbers are not compared (1 and 1.0 are equal as JSON but written differently) and so never shared.
+    private sealed class ContentComparer : IEqualityComparer<(TemplateEngine Engine, JsonNode Value)>
+    {
+        public static readonly ContentComparer Instance = new();
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static bool CanCompare(JsonNode? node)
+        {
+            switch (node)
+            {
+                case null:
+                    return true;
+                case JsonObject o:
+                    foreach (var (_, value) in o)
+                    {
+                        if (!CanCompare(value))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        if (!CanCompare(item))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case JsonValue v:
+                    var kind = v.GetValueKind();
+                    return kind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null || (kind == JsonValueKind.String && v.TryGetValue<string>(out _));
+                default:
+                    return false;
+            }
+        }
+
+        public bool Equals((TemplateEngine Engine, JsonNode Value) x, (TemplateEngine Engine, JsonNode Value) y) =>
+            ReferenceEquals(x.Engine, y.Engine) && Same(x.Value, y.Value);
+
+        public int GetHashCode((TemplateEngine Engine, JsonNode Value) key) => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Engine), Hash(key.Value));
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static bool Same(JsonNode? x, JsonNode? y)
+        {
+            switch (x, y)
+            {
+                case (null, null):
+                    return true;
+                case (JsonObject a, JsonObject b):
+                    if (a.Count != b.Count)
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        var (ka, va) = a.GetAt(i);
+                        var (kb, vb) = b.GetAt(i);
+                        if (ka != kb || !Same(va, vb))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case (JsonArray a, JsonArray b):
+                    if (a.Count != b.Count)
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        if (!Same(a[i], b[i]))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case (JsonValue a, JsonValue b):
+                    var kind = a.GetValueKind();
+                    return kind == b.GetValueKind() && (kind != JsonValueKind.String || a.GetValue<string>() == b.GetValue<string>());
+                default:
+                    return false;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int Hash(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    var h = 17;
+                    foreach (var (key, value) in o)
+                    {
+                        h = HashCode.Combine(h, key, Hash(value));
+                    }
+
+                    return h;
+                case JsonArray a:
+                    var ha = 31;
+                    foreach (var item in a)
+                    {
+                        ha = HashCode.Combine(ha, Hash(item));
+                    }
+
+                    return ha;
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                    return v.GetValue<string>().GetHashCode(StringComparison.Ordinal);
+                case JsonValue v:
+                    return (int)v.GetValueKind();
+                default:
+                    return 0;
+            }
+        }
     }
 
     // A JsonElement is immutable, so every body of a flow can carry the same one.
@@ -392,7 +572,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static List<DeploymentScheduleCreate> Schedules(JsonObject fields, YamlDocument doc, string pointer, DeployRequest request, List<DeployDiagnostic> errors)
+    private static List<DeploymentScheduleCreate> Schedules(Fields fields, YamlDocument doc, string pointer, DeployRequest request, List<DeployDiagnostic> errors)
     {
         // The file is the truth: no schedule means [], which clears the server's.
         var result = new List<DeploymentScheduleCreate>();
