@@ -252,12 +252,29 @@ public static class YamlDocumentLoader
         private static bool IsFloat(string v) => v.Length > 0 && (char.IsDigit(v[0]) || v[0] is '-' or '+' or '.') && v.Any(char.IsDigit) && v.All(c => char.IsDigit(c) || c is '-' or '+' or '.' or 'e' or 'E');
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int Count(JsonNode? node) => node switch
+        private static int Count(JsonNode? node)
         {
-            JsonObject o => 1 + o.Sum(p => Count(p.Value)),
-            JsonArray a => 1 + a.Sum(Count),
-            _ => 1,
-        };
+            var count = 1;
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o)
+                    {
+                        count += Count(value);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        count += Count(item);
+                    }
+
+                    break;
+            }
+
+            return count;
+        }
 
         private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 

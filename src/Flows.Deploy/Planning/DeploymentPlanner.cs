@@ -328,21 +328,26 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static JsonNode? Render(TemplateEngine engine, JsonNode? value, YamlDocument doc, string pointer, string key, List<DeployDiagnostic> errors, PlanCache shared)
     {
-        if (value is not (JsonObject or JsonArray) || !ContentComparer.CanCompare(value))
+        if (!LocatedTemplate.HasPlaceholders(value))
         {
-            return LocatedTemplate.HasPlaceholders(value) ? LocatedTemplate.Render(engine, value, doc, pointer, key, errors) : value;
+            return value;
         }
 
-        if (shared.Renderings.TryGetValue((engine, value), out var known))
+        if (value is not (JsonObject or JsonArray) || !ContentComparer.CanCompare(value))
+        {
+            return LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
+        }
+
+        if (shared.Renderings.TryGetValue((engine, value!), out var known))
         {
             return known;
         }
 
         var before = errors.Count;
-        var rendered = LocatedTemplate.HasPlaceholders(value) ? LocatedTemplate.Render(engine, value, doc, pointer, key, errors) : value;
+        var rendered = LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
         if (errors.Count == before)
         {
-            shared.Renderings[(engine, value)] = rendered;
+            shared.Renderings[(engine, value!)] = rendered;
         }
 
         return rendered;
@@ -707,13 +712,32 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         {
             case null:
                 return null;
-            case JsonArray a when a.All(x => x is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False):
-                return a.Select(x => Text(x)!).ToList();
+            case JsonArray a when IsTextList(a):
+                var list = new List<string>(a.Count);
+                foreach (var item in a)
+                {
+                    list.Add(Text(item)!);
+                }
+
+                return list;
             default:
                 errors.Add(At(doc, pointer, DiagnosticCodes.DeploymentInvalid, $"'{what}' must be a list of strings, got {Kind(node)}",
                     $"Write {what} as a YAML list ('- a' lines or [a, b]); a placeholder that yields text is not split"));
                 return null;
         }
+    }
+
+    private static bool IsTextList(JsonArray list)
+    {
+        foreach (var item in list)
+        {
+            if (item is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int? Int(JsonNode? node, YamlDocument doc, string pointer, string what, List<DeployDiagnostic> errors)

@@ -41,9 +41,9 @@ public sealed class ParameterValidator
             }
         }
 
-        foreach (var required in (schema["required"] as JsonArray ?? []).Select(r => r?.GetValue<string>()).OfType<string>())
+        foreach (var name in schema["required"] as JsonArray ?? [])
         {
-            if (!parameters.ContainsKey(required))
+            if (name?.GetValue<string>() is { } required && !parameters.ContainsKey(required))
             {
                 problems.Add(new ParameterProblem(DiagnosticCodes.ParameterMissing, null, $"flow '{flow.Name}' requires parameter '{required}', which has no value",
                     $"Add '{required}' under the deployment's parameters (or pass --param {required}=VALUE)"));
