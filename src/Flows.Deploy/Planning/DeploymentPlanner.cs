@@ -64,27 +64,36 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             return text;
         }
 
+        // Deployments that use the very same lists (the file's) find their group without writing the key again.
+        var byLists = new Dictionary<(JsonArray Build, JsonArray Push), Dictionary<string, JsonObject>?>(PairByReference<JsonArray, JsonArray>.Instance);
         foreach (var candidate in selected)
         {
-            var (build, buildPointer) = Section(root, candidate, "build");
-            var (push, pushPointer) = Section(root, candidate, "push");
-            var key = TextOf(build) + "\n" + TextOf(push);
-            if (!groups.TryGetValue(key, out var outputs))
+            var (build, _) = Section(root, candidate, "build", pointer: false);
+            var (push, _) = Section(root, candidate, "push", pointer: false);
+            if (!byLists.TryGetValue((build, push), out var outputs))
             {
-                outputs = [];
-                try
+                var key = TextOf(build) + "\n" + TextOf(push);
+                if (!groups.TryGetValue(key, out outputs))
                 {
-                    await _steps.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
-                    await _steps.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
-                }
-                catch (DeployException ex)
-                {
-                    errors.AddRange(ex.Diagnostics);
-                    stepFailed |= !ex.BadInput;
-                    outputs = null;
+                    outputs = [];
+                    try
+                    {
+                        var buildPointer = Section(root, candidate, "build").Pointer;
+                        var pushPointer = Section(root, candidate, "push").Pointer;
+                        await _steps.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                        await _steps.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (DeployException ex)
+                    {
+                        errors.AddRange(ex.Diagnostics);
+                        stepFailed |= !ex.BadInput;
+                        outputs = null;
+                    }
+
+                    groups[key] = outputs;
                 }
 
-                groups[key] = outputs;
+                byLists[(build, push)] = outputs;
             }
 
             outputsOf[candidate.Index] = outputs;
@@ -129,18 +138,20 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         public Dictionary<JsonObject, Dictionary<string, JsonElement>> Elements { get; } = new(ReferenceEqualityComparer.Instance);
 
         public Dictionary<(JsonArray Pull, Dictionary<string, JsonObject> Outputs), (JsonElement? Steps, List<DeployDiagnostic> Errors, List<DeployDiagnostic> Warnings)> PullSteps { get; }
-            = new(PairByReference.Instance);
+            = new(PairByReference<JsonArray, Dictionary<string, JsonObject>>.Instance);
     }
 
-    private sealed class PairByReference : IEqualityComparer<(JsonArray Pull, Dictionary<string, JsonObject> Outputs)>
+    private sealed class PairByReference<TFirst, TSecond> : IEqualityComparer<(TFirst First, TSecond Second)>
+        where TFirst : class
+        where TSecond : class
     {
-        public static readonly PairByReference Instance = new();
+        public static readonly PairByReference<TFirst, TSecond> Instance = new();
 
-        public bool Equals((JsonArray Pull, Dictionary<string, JsonObject> Outputs) x, (JsonArray Pull, Dictionary<string, JsonObject> Outputs) y) =>
-            ReferenceEquals(x.Pull, y.Pull) && ReferenceEquals(x.Outputs, y.Outputs);
+        public bool Equals((TFirst First, TSecond Second) x, (TFirst First, TSecond Second) y) =>
+            ReferenceEquals(x.First, y.First) && ReferenceEquals(x.Second, y.Second);
 
-        public int GetHashCode((JsonArray Pull, Dictionary<string, JsonObject> Outputs) pair) =>
-            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.Pull), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(pair.Outputs));
+        public int GetHashCode((TFirst First, TSecond Second) pair) =>
+            HashCode.Combine(RuntimeHelpers.GetHashCode(pair.First), RuntimeHelpers.GetHashCode(pair.Second));
     }
 
     private sealed record Candidate(int Index, JsonObject Deployment, DeploymentKey Key, FlowManifestEntry? Flow, string? Entrypoint, IReadOnlyList<DeployDiagnostic> Problems);
@@ -211,15 +222,16 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return result;
     }
 
+    // The list a deployment uses for a section (its own when it has the key) and where it is (written only if asked).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (JsonArray Steps, string Pointer) Section(JsonObject root, Candidate candidate, string section)
+    private static (JsonArray Steps, string Pointer) Section(JsonObject root, Candidate candidate, string section, bool pointer = true)
     {
         if (candidate.Deployment.TryGetPropertyValue(section, out var own))
         {
-            return (own as JsonArray ?? [], $"/deployments/{candidate.Index}/{section}");
+            return (own as JsonArray ?? [], pointer ? $"/deployments/{candidate.Index}/{section}" : "");
         }
 
-        return (root[section] as JsonArray ?? [], $"/{section}");
+        return (root[section] as JsonArray ?? [], pointer ? $"/{section}" : "");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -423,7 +435,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         public bool Equals((TemplateEngine Engine, JsonNode Value) x, (TemplateEngine Engine, JsonNode Value) y) =>
             ReferenceEquals(x.Engine, y.Engine) && Same(x.Value, y.Value);
 
-        public int GetHashCode((TemplateEngine Engine, JsonNode Value) key) => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Engine), Hash(key.Value));
+        public int GetHashCode((TemplateEngine Engine, JsonNode Value) key) => HashCode.Combine(RuntimeHelpers.GetHashCode(key.Engine), Hash(key.Value));
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool Same(JsonNode? x, JsonNode? y)
@@ -520,7 +532,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     private static JsonElement? PullStepsElement(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
         List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
     {
-        var (list, _) = Section(root, candidate, "pull");
+        var (list, _) = Section(root, candidate, "pull", pointer: false);
         if (list.Count == 0)
         {
             var steps = PullSteps(root, doc, candidate, outputs, request, errors, warnings);
