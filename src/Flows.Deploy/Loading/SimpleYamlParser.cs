@@ -59,7 +59,7 @@ internal sealed class SimpleYamlParser : IParser
     private sealed class Reader
     {
         private readonly string _text;
-        private readonly List<int> _starts = [];
+        private readonly List<int> _starts;
         private int _line; // current line (0-based)
         private int _depth;
 
@@ -71,6 +71,10 @@ internal sealed class SimpleYamlParser : IParser
         public Reader(string text)
         {
             _text = text;
+            // Sized once: a line holds two events or so.
+            var lines = text.AsSpan().Count('\n') + 1;
+            _starts = new List<int>(lines);
+            Events = new List<ParsingEvent>(2 * lines + 8);
             _starts.Add(0);
             for (var i = text.IndexOf('\n', StringComparison.Ordinal); i >= 0; i = text.IndexOf('\n', i + 1))
             {
@@ -78,7 +82,7 @@ internal sealed class SimpleYamlParser : IParser
             }
         }
 
-        public List<ParsingEvent> Events { get; } = [];
+        public List<ParsingEvent> Events { get; }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Run()
