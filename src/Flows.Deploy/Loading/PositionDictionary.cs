@@ -32,7 +32,8 @@ public sealed class PositionDictionary(PositionDictionary.Node? root) : IReadOnl
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(string key, Node value)
         {
-            for (var i = 0; i < Keys!.Count; i++)
+            // Any other key given twice is a duplicate, which fails the load: no need to look for it.
+            for (var i = 0; key == "<<" && i < Keys!.Count; i++)
             {
                 if (Keys[i].Key == key)
                 {
@@ -41,7 +42,7 @@ public sealed class PositionDictionary(PositionDictionary.Node? root) : IReadOnl
                 }
             }
 
-            Keys.Add(KeyValuePair.Create(key, value));
+            Keys!.Add(KeyValuePair.Create(key, value));
         }
 
         internal Node? Child(string segment)

@@ -205,12 +205,10 @@ public static class YamlDocumentLoader
                     continue;
                 }
 
-                if (obj.ContainsKey(key.Value))
+                if (!obj.TryAdd(key.Value, value))
                 {
                     throw Error(key.Start, $"duplicate key '{key.Value}'", "Remove one of them");
                 }
-
-                obj[key.Value] = value;
             }
 
             // Explicit keys win over merged ones; earlier merge sources win over later ones (YAML merge spec).
