@@ -133,7 +133,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
 
         public Dictionary<FlowManifestEntry, JsonElement> ParameterSchemas { get; } = new(ReferenceEqualityComparer.Instance);
 
-        public Dictionary<(TemplateEngine Engine, JsonNode Value), JsonNode?> Renderings { get; } = new(ContentComparer.Instance);
+        public Dictionary<Content, JsonNode?> Renderings { get; } = new(ContentComparer.Instance);
 
         public Dictionary<JsonObject, Dictionary<string, JsonElement>> Elements { get; } = new(ReferenceEqualityComparer.Instance);
 
@@ -340,17 +340,21 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static JsonNode? Render(TemplateEngine engine, JsonNode? value, YamlDocument doc, string pointer, string key, List<DeployDiagnostic> errors, PlanCache shared)
     {
-        if (!LocatedTemplate.HasPlaceholders(value))
+        var placeholder = false;
+        var comparable = true;
+        var hash = ContentComparer.Inspect(value, ref placeholder, ref comparable);
+        if (!placeholder)
         {
             return value;
         }
 
-        if (value is not (JsonObject or JsonArray) || !ContentComparer.CanCompare(value))
+        if (value is not (JsonObject or JsonArray) || !comparable)
         {
             return LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
         }
 
-        if (shared.Renderings.TryGetValue((engine, value!), out var known))
+        var content = new Content(engine, value, hash);
+        if (shared.Renderings.TryGetValue(content, out var known))
         {
             return known;
         }
@@ -359,7 +363,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         var rendered = LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
         if (errors.Count == before)
         {
-            shared.Renderings[(engine, value!)] = rendered;
+            shared.Renderings[content] = rendered;
         }
 
         return rendered;
@@ -391,51 +395,59 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         public bool ContainsKey(string key) => _values.ContainsKey(key);
     }
 
+    // A value to render with an engine, with its content's hash (see ContentComparer.Inspect).
+    private readonly record struct Content(TemplateEngine Engine, JsonNode Value, int Hash);
+
     // Equal content, strictly: same kinds, keys in the same order, same strings, booleans and nulls. Values holding
     // numbers are not compared (1 and 1.0 are equal as JSON but written differently) and so never shared.
-    private sealed class ContentComparer : IEqualityComparer<(TemplateEngine Engine, JsonNode Value)>
+    private sealed class ContentComparer : IEqualityComparer<Content>
     {
         public static readonly ContentComparer Instance = new();
 
+        /// <summary>One walk of a value: its content hash, whether a string in it holds "{{", and whether it can be compared.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static bool CanCompare(JsonNode? node)
+        public static int Inspect(JsonNode? node, ref bool placeholder, ref bool comparable)
         {
             switch (node)
             {
                 case null:
-                    return true;
+                    return 0;
                 case JsonObject o:
-                    foreach (var (_, value) in o)
+                    var h = 17;
+                    for (var i = 0; i < o.Count; i++)
                     {
-                        if (!CanCompare(value))
-                        {
-                            return false;
-                        }
+                        var (key, value) = o.GetAt(i);
+                        h = HashCode.Combine(h, key, Inspect(value, ref placeholder, ref comparable));
                     }
 
-                    return true;
+                    return h;
                 case JsonArray a:
-                    foreach (var item in a)
+                    var ha = 31;
+                    for (var i = 0; i < a.Count; i++)
                     {
-                        if (!CanCompare(item))
-                        {
-                            return false;
-                        }
+                        ha = HashCode.Combine(ha, Inspect(a[i], ref placeholder, ref comparable));
                     }
 
-                    return true;
+                    return ha;
                 case JsonValue v:
                     var kind = v.GetValueKind();
-                    return kind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null || (kind == JsonValueKind.String && v.TryGetValue<string>(out _));
+                    if (kind == JsonValueKind.String && v.TryGetValue<string>(out var text))
+                    {
+                        placeholder |= text.Contains("{{", StringComparison.Ordinal);
+                        return text.GetHashCode(StringComparison.Ordinal);
+                    }
+
+                    comparable &= kind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null;
+                    return (int)kind;
                 default:
-                    return false;
+                    comparable = false;
+                    return 0;
             }
         }
 
-        public bool Equals((TemplateEngine Engine, JsonNode Value) x, (TemplateEngine Engine, JsonNode Value) y) =>
-            ReferenceEquals(x.Engine, y.Engine) && Same(x.Value, y.Value);
+        public bool Equals(Content x, Content y) => x.Hash == y.Hash && ReferenceEquals(x.Engine, y.Engine) && Same(x.Value, y.Value);
 
-        public int GetHashCode((TemplateEngine Engine, JsonNode Value) key) => HashCode.Combine(RuntimeHelpers.GetHashCode(key.Engine), Hash(key.Value));
+        public int GetHashCode(Content content) => HashCode.Combine(RuntimeHelpers.GetHashCode(content.Engine), content.Hash);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool Same(JsonNode? x, JsonNode? y)
@@ -481,36 +493,6 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                     return kind == b.GetValueKind() && (kind != JsonValueKind.String || a.GetValue<string>() == b.GetValue<string>());
                 default:
                     return false;
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static int Hash(JsonNode? node)
-        {
-            switch (node)
-            {
-                case JsonObject o:
-                    var h = 17;
-                    foreach (var (key, value) in o)
-                    {
-                        h = HashCode.Combine(h, key, Hash(value));
-                    }
-
-                    return h;
-                case JsonArray a:
-                    var ha = 31;
-                    foreach (var item in a)
-                    {
-                        ha = HashCode.Combine(ha, Hash(item));
-                    }
-
-                    return ha;
-                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                    return v.GetValue<string>().GetHashCode(StringComparison.Ordinal);
-                case JsonValue v:
-                    return (int)v.GetValueKind();
-                default:
-                    return 0;
             }
         }
     }

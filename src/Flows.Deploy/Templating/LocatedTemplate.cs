@@ -86,9 +86,6 @@ public static class LocatedTemplate
         }
     }
 
-    /// <summary>Whether any string in the value holds "{{" (only those are rendered).</summary>
-    public static bool HasPlaceholders(JsonNode? node) => HasPlaceholder(node);
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool HasPlaceholder(JsonNode? node)
     {
