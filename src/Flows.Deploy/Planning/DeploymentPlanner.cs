@@ -771,23 +771,9 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         _ => node?.ToJsonString() ?? "null",
     };
 
-    // One serialisation per mapping (its values' elements share one immutable document), not one per value.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Dictionary<string, JsonElement> Elements(JsonObject obj)
-    {
-        var result = new Dictionary<string, JsonElement>(obj.Count, StringComparer.Ordinal);
-        if (obj.Count == 0)
-        {
-            return result;
-        }
-
-        foreach (var property in JsonSerializer.SerializeToElement(obj).EnumerateObject())
-        {
-            result[property.Name] = property.Value;
-        }
-
-        return result;
-    }
+    private static Dictionary<string, JsonElement> Elements(JsonObject obj) =>
+        obj.ToDictionary(p => p.Key, p => p.Value is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(p.Value), StringComparer.Ordinal);
 
     private static T? Fail<T>(List<DeployDiagnostic> errors, DeployDiagnostic diagnostic) where T : class
     {
