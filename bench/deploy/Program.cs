@@ -8,7 +8,8 @@ using Flows.Deploy.Project;
 // Plans the seed's prefect.yaml shape (git SHA via run_shell_script, planned image, anchors) with 1 and with N
 // deployments in one file, end to end as `flows-deploy deploy --all --dry-run` does (load, schema, steps, templates,
 // parameter checks, bodies). Each size is warmed up, then the median of several runs is reported.
-// `--phases` also prints, per size, the median time of each phase of PlanAsync (locate, YAML load, schema, manifest, plan).
+// `--phases` also prints, per size, the median time of each phase of PlanAsync (locate, YAML load, schema, manifest, plan)
+// and the bytes it allocated (median, per deployment).
 var phases = args.Contains("--phases");
 args = args.Where(a => a != "--phases").ToArray();
 var large = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
@@ -93,25 +94,34 @@ async Task Phases(string dir, int expected)
     var request = new DeployRequest { Project = dir, ManifestAssembly = manifest, All = true, DryRun = true };
     var names = new[] { "locate", "yaml load", "schema", "manifest", "plan (steps, templates, params, bodies)" };
     var times = names.Select(_ => new List<double>()).ToArray();
+    var bytes = names.Select(_ => new List<long>()).ToArray();
     for (var r = 0; r < runs + 2; r++)
     {
+        // Process-wide and precise: the plan may resume on another thread after the shell step.
+        var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         var watch = Stopwatch.StartNew();
         var lap = new double[names.Length];
+        var allocated = new long[names.Length];
         var project = ProjectLocator.Locate(request.Project);
         lap[0] = watch.Elapsed.TotalMilliseconds;
+        allocated[0] = GC.GetTotalAllocatedBytes(precise: true);
         var source = ProjectLocator.LoadDeployments(project, request.PrefectFile);
         lap[1] = watch.Elapsed.TotalMilliseconds;
+        allocated[1] = GC.GetTotalAllocatedBytes(precise: true);
         if (PrefectYamlSchema.Validate(source.Document).Count > 0)
         {
             throw new InvalidOperationException("schema errors");
         }
 
         lap[2] = watch.Elapsed.TotalMilliseconds;
+        allocated[2] = GC.GetTotalAllocatedBytes(precise: true);
 
         var flows = ProjectLocator.ReadManifest(project, request.ManifestAssembly);
         lap[3] = watch.Elapsed.TotalMilliseconds;
+        allocated[3] = GC.GetTotalAllocatedBytes(precise: true);
         var plan = await new DeploymentPlanner().PlanAsync(source, flows, request);
         lap[4] = watch.Elapsed.TotalMilliseconds;
+        allocated[4] = GC.GetTotalAllocatedBytes(precise: true);
         if (plan.Deployments.Count != expected)
         {
             throw new InvalidOperationException($"planned {plan.Deployments.Count}, expected {expected}");
@@ -120,13 +130,16 @@ async Task Phases(string dir, int expected)
         for (var i = 0; r >= 2 && i < names.Length; i++)
         {
             times[i].Add(lap[i] - (i == 0 ? 0 : lap[i - 1]));
+            bytes[i].Add(allocated[i] - (i == 0 ? allocated0 : allocated[i - 1]));
         }
     }
 
     for (var i = 0; i < names.Length; i++)
     {
         times[i].Sort();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {expected,4} deployments, {names[i],-40} {times[i][times[i].Count / 2],8:F2} ms"));
+        bytes[i].Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {expected,4} deployments, {names[i],-40} {times[i][times[i].Count / 2],8:F2} ms {bytes[i][bytes[i].Count / 2] / 1024.0 / expected,9:F1} KiB/deployment"));
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -55,6 +56,7 @@ public sealed class FastSchemaCheck
         public double? ExclusiveMinimum;
         public bool Format;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Check(JsonNode? value)
         {
             if (Never)
@@ -147,6 +149,7 @@ public sealed class FastSchemaCheck
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool TypeMatches(JsonValueKind kind, JsonNode? value) => kind switch
         {
             JsonValueKind.Null => (Types & Types.Null) != 0,

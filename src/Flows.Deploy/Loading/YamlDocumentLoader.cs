@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
 using YamlDotNet.Core;
@@ -42,15 +43,33 @@ public static class YamlDocumentLoader
 
     public static YamlDocument Load(string file, string text)
     {
+        // The common plain shape is read by SimpleYamlParser (the same events, ~30x faster); anything else, and any
+        // problem (a duplicate key, an unknown alias...), is read again by YamlDotNet, whose diagnostics are the ones given.
+        if (SimpleYamlParser.TryCreate(text) is { } simple)
+        {
+            try
+            {
+                return Load(file, simple);
+            }
+            catch (DeployException)
+            {
+            }
+        }
+
+        return Load(file, new Parser(new StringReader(text)));
+    }
+
+    /// <summary>Builds the document from a parser's events (exposed to tests, which compare parsers).</summary>
+    internal static YamlDocument Load(string file, IParser parser)
+    {
         var state = new State(file);
         try
         {
-            var parser = new Parser(new StringReader(text));
             parser.Consume<StreamStart>();
             JsonNode? root = null;
             if (parser.TryConsume<DocumentStart>(out _))
             {
-                root = state.Read(parser, "", 0);
+                root = state.ReadRoot(parser);
                 parser.Consume<DocumentEnd>();
                 if (parser.Accept<DocumentStart>(out var second))
                 {
@@ -58,7 +77,7 @@ public static class YamlDocumentLoader
                 }
             }
 
-            return new YamlDocument(file, root, state.Positions);
+            return new YamlDocument(file, root, new PositionDictionary(state.Root));
         }
         catch (YamlException ex)
         {
@@ -73,23 +92,23 @@ public static class YamlDocumentLoader
 
     private sealed class State(string file)
     {
-        // Each anchor keeps the positions recorded inside it (relative pointer → position), so an alias copies only
-        // its own entries: linear overall, where scanning every position per alias was quadratic.
-        private readonly Dictionary<string, (JsonNode? Node, List<(string Suffix, (int Line, int Column) Position)> Inner)> _anchors = [];
-        private readonly List<(string Pointer, (int Line, int Column) Position)> _recorded = [];
+        // An anchor keeps its node and its positions; an alias shares those positions (no copy per use).
+        private readonly Dictionary<string, (JsonNode? Node, PositionDictionary.Node Positions)> _anchors = [];
         private int _nodes;
 
-        public Dictionary<string, (int Line, int Column)> Positions { get; } = [];
+        public PositionDictionary.Node? Root { get; private set; }
 
         public Mark LastMark { get; private set; } = Mark.Empty;
 
-        private void Record(string pointer, (int Line, int Column) position)
+        public JsonNode? ReadRoot(IParser parser)
         {
-            Positions[pointer] = position;
-            _recorded.Add((pointer, position));
+            var node = Read(parser, 0, out var positions);
+            Root = positions;
+            return node;
         }
 
-        public JsonNode? Read(IParser parser, string pointer, int depth)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private JsonNode? Read(IParser parser, int depth, out PositionDictionary.Node positions)
         {
             if (depth > MaxDepth)
             {
@@ -103,8 +122,7 @@ public static class YamlDocumentLoader
 
             var start = parser.Current?.Start ?? LastMark;
             LastMark = start;
-            Record(pointer, ((int)start.Line, (int)start.Column));
-            var firstRecorded = _recorded.Count;
+            var at = ((int)start.Line, (int)start.Column);
             if (parser.TryConsume<AnchorAlias>(out var alias))
             {
                 if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
@@ -113,11 +131,7 @@ public static class YamlDocumentLoader
                 }
 
                 // Inner values keep the anchor's positions: that is where the user fixes them.
-                foreach (var (suffix, pos) in anchored.Inner)
-                {
-                    Record(pointer + suffix, pos);
-                }
-
+                positions = anchored.Positions.At(at);
                 _nodes += Count(anchored.Node);
                 return anchored.Node?.DeepClone();
             }
@@ -128,14 +142,17 @@ public static class YamlDocumentLoader
             {
                 anchor = scalar.Anchor;
                 node = ScalarValue(scalar);
+                positions = new PositionDictionary.Node(at);
             }
             else if (parser.TryConsume<SequenceStart>(out var seq))
             {
                 anchor = seq.Anchor;
                 var array = new JsonArray();
+                positions = new PositionDictionary.Node(at) { Items = [] };
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    array.Add(Read(parser, $"{pointer}/{array.Count}", depth + 1));
+                    array.Add(Read(parser, depth + 1, out var item));
+                    positions.Items.Add(item);
                 }
 
                 node = array;
@@ -144,27 +161,23 @@ public static class YamlDocumentLoader
             {
                 var map = parser.Consume<MappingStart>();
                 anchor = map.Anchor;
-                node = ReadMapping(parser, pointer, depth);
+                positions = new PositionDictionary.Node(at) { Keys = [] };
+                node = ReadMapping(parser, depth, positions);
             }
 
             if (!anchor.IsEmpty)
             {
-                var inner = new List<(string, (int, int))>(_recorded.Count - firstRecorded);
-                for (var i = firstRecorded; i < _recorded.Count; i++)
-                {
-                    inner.Add((_recorded[i].Pointer[pointer.Length..], _recorded[i].Position));
-                }
-
-                _anchors[anchor.Value] = (node, inner);
+                _anchors[anchor.Value] = (node, positions);
             }
 
             return node;
         }
 
-        private JsonObject ReadMapping(IParser parser, string pointer, int depth)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private JsonObject ReadMapping(IParser parser, int depth, PositionDictionary.Node positions)
         {
             var obj = new JsonObject();
-            var merged = new List<JsonObject>();
+            List<JsonObject>? merged = null;
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyStart = parser.Current?.Start ?? LastMark;
@@ -173,17 +186,17 @@ public static class YamlDocumentLoader
                     throw Error(keyStart, "mapping keys must be plain strings", "Write the key as text");
                 }
 
-                var childPointer = $"{pointer}/{Escape(key.Value)}";
-                var value = Read(parser, childPointer, depth + 1);
+                var value = Read(parser, depth + 1, out var valuePositions);
+                positions.Add(Escape(key.Value), valuePositions);
                 if (key.Value == "<<" && key.Style == ScalarStyle.Plain)
                 {
                     switch (value)
                     {
                         case JsonObject m:
-                            merged.Add(m);
+                            (merged ??= []).Add(m);
                             break;
                         case JsonArray a when a.All(x => x is JsonObject):
-                            merged.AddRange(a.Cast<JsonObject>());
+                            (merged ??= []).AddRange(a.Cast<JsonObject>());
                             break;
                         default:
                             throw Error(key.Start, "a '<<' merge key needs a mapping or a list of mappings", "Merge an anchored mapping: <<: *name");
@@ -192,16 +205,14 @@ public static class YamlDocumentLoader
                     continue;
                 }
 
-                if (obj.ContainsKey(key.Value))
+                if (!obj.TryAdd(key.Value, value))
                 {
                     throw Error(key.Start, $"duplicate key '{key.Value}'", "Remove one of them");
                 }
-
-                obj[key.Value] = value;
             }
 
             // Explicit keys win over merged ones; earlier merge sources win over later ones (YAML merge spec).
-            foreach (var source in merged)
+            foreach (var source in merged ?? [])
             {
                 foreach (var (k, v) in source)
                 {
@@ -215,6 +226,7 @@ public static class YamlDocumentLoader
             return obj;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static JsonNode? ScalarValue(Scalar scalar)
         {
             var v = scalar.Value;
@@ -234,14 +246,33 @@ public static class YamlDocumentLoader
             };
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool IsFloat(string v) => v.Length > 0 && (char.IsDigit(v[0]) || v[0] is '-' or '+' or '.') && v.Any(char.IsDigit) && v.All(c => char.IsDigit(c) || c is '-' or '+' or '.' or 'e' or 'E');
 
-        private static int Count(JsonNode? node) => node switch
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int Count(JsonNode? node)
         {
-            JsonObject o => 1 + o.Sum(p => Count(p.Value)),
-            JsonArray a => 1 + a.Sum(Count),
-            _ => 1,
-        };
+            var count = 1;
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, value) in o)
+                    {
+                        count += Count(value);
+                    }
+
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        count += Count(item);
+                    }
+
+                    break;
+            }
+
+            return count;
+        }
 
         private static string Escape(string key) => key.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flows.Api.Models;
@@ -51,27 +52,48 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         var groups = new Dictionary<string, Dictionary<string, JsonObject>?>(StringComparer.Ordinal);
         var stepFailed = false;
         var outputsOf = new Dictionary<int, Dictionary<string, JsonObject>?>();
+        // Most deployments share the file's lists: each list is written as JSON once, not once per deployment.
+        var listText = new Dictionary<JsonArray, string>(ReferenceEqualityComparer.Instance);
+        string TextOf(JsonArray list)
+        {
+            if (!listText.TryGetValue(list, out var text))
+            {
+                text = listText[list] = list.ToJsonString();
+            }
+
+            return text;
+        }
+
+        // Deployments that use the very same lists (the file's) find their group without writing the key again.
+        var byLists = new Dictionary<(JsonArray Build, JsonArray Push), Dictionary<string, JsonObject>?>(PairByReference<JsonArray, JsonArray>.Instance);
         foreach (var candidate in selected)
         {
-            var (build, buildPointer) = Section(root, candidate, "build");
-            var (push, pushPointer) = Section(root, candidate, "push");
-            var key = build.ToJsonString() + "\n" + push.ToJsonString();
-            if (!groups.TryGetValue(key, out var outputs))
+            var (build, _) = Section(root, candidate, "build", pointer: false);
+            var (push, _) = Section(root, candidate, "push", pointer: false);
+            if (!byLists.TryGetValue((build, push), out var outputs))
             {
-                outputs = [];
-                try
+                var key = TextOf(build) + "\n" + TextOf(push);
+                if (!groups.TryGetValue(key, out outputs))
                 {
-                    await _steps.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
-                    await _steps.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
-                }
-                catch (DeployException ex)
-                {
-                    errors.AddRange(ex.Diagnostics);
-                    stepFailed |= !ex.BadInput;
-                    outputs = null;
+                    outputs = [];
+                    try
+                    {
+                        var buildPointer = Section(root, candidate, "build").Pointer;
+                        var pushPointer = Section(root, candidate, "push").Pointer;
+                        await _steps.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                        await _steps.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (DeployException ex)
+                    {
+                        errors.AddRange(ex.Diagnostics);
+                        stepFailed |= !ex.BadInput;
+                        outputs = null;
+                    }
+
+                    groups[key] = outputs;
                 }
 
-                groups[key] = outputs;
+                byLists[(build, push)] = outputs;
             }
 
             outputsOf[candidate.Index] = outputs;
@@ -103,21 +125,45 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return new DeploymentPlan(recorder.Images, planned, warnings);
     }
 
-    // Per plan: one template engine per distinct step outputs (it remembers renderings), each flow's schema as JSON once.
+    // Per plan: one template engine per distinct step outputs (it remembers renderings), each flow's schema as JSON once,
+    // and each shared pull list checked and rendered once per step outputs (with the diagnostics it gave, to repeat them).
     private sealed class PlanCache
     {
         public Dictionary<Dictionary<string, JsonObject>, TemplateEngine> Engines { get; } = new(ReferenceEqualityComparer.Instance);
 
         public Dictionary<FlowManifestEntry, JsonElement> ParameterSchemas { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<Content, JsonNode?> Renderings { get; } = new(ContentComparer.Instance);
+
+        public Dictionary<JsonObject, Dictionary<string, JsonElement>> Elements { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public Dictionary<(JsonArray Pull, Dictionary<string, JsonObject> Outputs), (JsonElement? Steps, List<DeployDiagnostic> Errors, List<DeployDiagnostic> Warnings)> PullSteps { get; }
+            = new(PairByReference<JsonArray, Dictionary<string, JsonObject>>.Instance);
+    }
+
+    private sealed class PairByReference<TFirst, TSecond> : IEqualityComparer<(TFirst First, TSecond Second)>
+        where TFirst : class
+        where TSecond : class
+    {
+        public static readonly PairByReference<TFirst, TSecond> Instance = new();
+
+        public bool Equals((TFirst First, TSecond Second) x, (TFirst First, TSecond Second) y) =>
+            ReferenceEquals(x.First, y.First) && ReferenceEquals(x.Second, y.Second);
+
+        public int GetHashCode((TFirst First, TSecond Second) pair) =>
+            HashCode.Combine(RuntimeHelpers.GetHashCode(pair.First), RuntimeHelpers.GetHashCode(pair.Second));
     }
 
     private sealed record Candidate(int Index, JsonObject Deployment, DeploymentKey Key, FlowManifestEntry? Flow, string? Entrypoint, IReadOnlyList<DeployDiagnostic> Problems);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<Candidate> ResolveFlows(JsonObject root, YamlDocument doc, FlowManifest manifest, List<DeployDiagnostic> errors)
     {
         var result = new List<Candidate>();
         var deployments = root["deployments"] as JsonArray ?? [];
         var seen = new Dictionary<DeploymentKey, int>();
+        // Deployments of one flow repeat its entrypoint: each distinct one is resolved once.
+        var resolved = new Dictionary<string, (FlowManifestEntry? Flow, string? Problem)>(StringComparer.Ordinal);
         for (var i = 0; i < deployments.Count; i++)
         {
             if (deployments[i] is not JsonObject d)
@@ -132,7 +178,13 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             string? problem;
             if (entrypoint is not null)
             {
-                flow = EntrypointResolver.Resolve(manifest, entrypoint, out problem);
+                if (!resolved.TryGetValue(entrypoint, out var known))
+                {
+                    known.Flow = EntrypointResolver.Resolve(manifest, entrypoint, out known.Problem);
+                    resolved[entrypoint] = known;
+                }
+
+                (flow, problem) = known;
                 flowName ??= entrypoint[(entrypoint.LastIndexOf(':') + 1)..];
             }
             else if (flowName is not null)
@@ -146,7 +198,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 problem = $"deployment '{name}' has no entrypoint";
             }
 
-            var problems = new List<DeployDiagnostic>();
+            var problems = new List<DeployDiagnostic>(problem is null ? 0 : 1);
             if (problem is not null)
             {
                 problems.Add(At(doc, $"/deployments/{i}/{(d.ContainsKey("entrypoint") || !d.ContainsKey("flow_name") ? "entrypoint" : "flow_name")}", DiagnosticCodes.EntrypointUnresolved, problem,
@@ -170,16 +222,19 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return result;
     }
 
-    private static (JsonArray Steps, string Pointer) Section(JsonObject root, Candidate candidate, string section)
+    // The list a deployment uses for a section (its own when it has the key) and where it is (written only if asked).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (JsonArray Steps, string Pointer) Section(JsonObject root, Candidate candidate, string section, bool pointer = true)
     {
         if (candidate.Deployment.TryGetPropertyValue(section, out var own))
         {
-            return (own as JsonArray ?? [], $"/deployments/{candidate.Index}/{section}");
+            return (own as JsonArray ?? [], pointer ? $"/deployments/{candidate.Index}/{section}" : "");
         }
 
-        return (root[section] as JsonArray ?? [], $"/{section}");
+        return (root[section] as JsonArray ?? [], pointer ? $"/{section}" : "");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PlannedDeployment? Plan(JsonObject root, YamlDocument doc, Candidate candidate, FlowManifestEntry flow, Dictionary<string, JsonObject> outputs,
         DeployRequest request, List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
     {
@@ -190,7 +245,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             engine = shared.Engines[outputs] = new TemplateEngine(outputs, request.Environment);
         }
 
-        var fields = new JsonObject();
+        var fields = new Fields();
         foreach (var (key, value) in candidate.Deployment)
         {
             if (key is "build" or "push" or "pull")
@@ -207,10 +262,10 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 }
             }
 
-            fields[key] = LocatedTemplate.Render(engine, value, doc, $"{pointer}/{Escape(key)}", errors);
+            fields[key] = Render(engine, value, doc, pointer, key, errors, shared);
         }
 
-        var pull = PullSteps(root, doc, candidate, outputs, request, errors, warnings);
+        var pull = PullStepsElement(root, doc, candidate, outputs, request, errors, warnings, shared);
         var schedules = Schedules(fields, doc, pointer, request, errors);
         var tags = request.Tags?.ToList() ?? StringList(fields["tags"], doc, $"{pointer}/tags", "tags", errors);
         var parameters = fields["parameters"] switch
@@ -219,7 +274,8 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             JsonObject o => o,
             _ => Fail<JsonObject>(errors, At(doc, $"{pointer}/parameters", DiagnosticCodes.DeploymentInvalid, "'parameters' must be a mapping", "Write parameters as 'name: value' lines")) ?? [],
         };
-        parameters = JsonMerge.MergeShallow(parameters, request.Parameters);
+        // The rendered parameters are this deployment's own copy: merged into a new one only when --param gave some.
+        parameters = request.Parameters is null ? parameters : JsonMerge.MergeShallow(parameters, request.Parameters);
         foreach (var problem in _parameters.Validate(flow, parameters))
         {
             var fromFlag = problem.Parameter is not null && request.Parameters?.ContainsKey(problem.Parameter) == true;
@@ -269,13 +325,176 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             ParameterOpenapiSchema = flow.ParameterOpenApiSchema is null ? null : SchemaElement(shared, flow),
             Parameters = Elements(parameters),
             Tags = tags ?? [],
-            PullSteps = pull is null ? null : JsonSerializer.SerializeToElement(pull),
+            PullSteps = pull,
             WorkPoolName = request.Pool ?? Text(workPool?["name"]),
             WorkQueueName = Text(workPool?["work_queue_name"]),
             Entrypoint = candidate.Entrypoint,
-            JobVariables = Elements(jobVariables ?? []),
+            JobVariables = SharedElements(jobVariables ?? [], shared),
         };
         return new PlannedDeployment(flow.Name, body);
+    }
+
+    // A value is rendered once per distinct content (and step outputs) and shared by the deployments whose value has that
+    // content (an alias, typically): fields are only read. A rendering that reported a problem is not kept, so the
+    // problem is reported again at each deployment's own position.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static JsonNode? Render(TemplateEngine engine, JsonNode? value, YamlDocument doc, string pointer, string key, List<DeployDiagnostic> errors, PlanCache shared)
+    {
+        var placeholder = false;
+        var comparable = true;
+        var hash = ContentComparer.Inspect(value, ref placeholder, ref comparable);
+        if (!placeholder)
+        {
+            return value;
+        }
+
+        if (value is not (JsonObject or JsonArray) || !comparable)
+        {
+            return LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
+        }
+
+        var content = new Content(engine, value, hash);
+        if (shared.Renderings.TryGetValue(content, out var known))
+        {
+            return known;
+        }
+
+        var before = errors.Count;
+        var rendered = LocatedTemplate.Render(engine, value, doc, pointer, key, errors);
+        if (errors.Count == before)
+        {
+            shared.Renderings[content] = rendered;
+        }
+
+        return rendered;
+    }
+
+    // Shared renderings make deployments share job variables: their elements are built once, each body gets its own map.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Dictionary<string, JsonElement> SharedElements(JsonObject values, PlanCache shared)
+    {
+        if (!shared.Elements.TryGetValue(values, out var elements))
+        {
+            elements = shared.Elements[values] = Elements(values);
+        }
+
+        return new Dictionary<string, JsonElement>(elements, StringComparer.Ordinal);
+    }
+
+    // A deployment's rendered values by key (null when absent). Only read, so they may be the document's own nodes.
+    private sealed class Fields
+    {
+        private readonly Dictionary<string, JsonNode?> _values = new(StringComparer.Ordinal);
+
+        public JsonNode? this[string key]
+        {
+            get => _values.GetValueOrDefault(key);
+            set => _values[key] = value;
+        }
+
+        public bool ContainsKey(string key) => _values.ContainsKey(key);
+    }
+
+    // A value to render with an engine, with its content's hash (see ContentComparer.Inspect).
+    private readonly record struct Content(TemplateEngine Engine, JsonNode Value, int Hash);
+
+    // Equal content, strictly: same kinds, keys in the same order, same strings, booleans and nulls. Values holding
+    // numbers are not compared (1 and 1.0 are equal as JSON but written differently) and so never shared.
+    private sealed class ContentComparer : IEqualityComparer<Content>
+    {
+        public static readonly ContentComparer Instance = new();
+
+        /// <summary>One walk of a value: its content hash, whether a string in it holds "{{", and whether it can be compared.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int Inspect(JsonNode? node, ref bool placeholder, ref bool comparable)
+        {
+            switch (node)
+            {
+                case null:
+                    return 0;
+                case JsonObject o:
+                    var h = 17;
+                    for (var i = 0; i < o.Count; i++)
+                    {
+                        var (key, value) = o.GetAt(i);
+                        h = HashCode.Combine(h, key, Inspect(value, ref placeholder, ref comparable));
+                    }
+
+                    return h;
+                case JsonArray a:
+                    var ha = 31;
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        ha = HashCode.Combine(ha, Inspect(a[i], ref placeholder, ref comparable));
+                    }
+
+                    return ha;
+                case JsonValue v:
+                    var kind = v.GetValueKind();
+                    if (kind == JsonValueKind.String && v.TryGetValue<string>(out var text))
+                    {
+                        placeholder |= text.Contains("{{", StringComparison.Ordinal);
+                        return text.GetHashCode(StringComparison.Ordinal);
+                    }
+
+                    comparable &= kind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null;
+                    return (int)kind;
+                default:
+                    comparable = false;
+                    return 0;
+            }
+        }
+
+        public bool Equals(Content x, Content y) => x.Hash == y.Hash && ReferenceEquals(x.Engine, y.Engine) && Same(x.Value, y.Value);
+
+        public int GetHashCode(Content content) => HashCode.Combine(RuntimeHelpers.GetHashCode(content.Engine), content.Hash);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static bool Same(JsonNode? x, JsonNode? y)
+        {
+            switch (x, y)
+            {
+                case (null, null):
+                    return true;
+                case (JsonObject a, JsonObject b):
+                    if (a.Count != b.Count)
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        var (ka, va) = a.GetAt(i);
+                        var (kb, vb) = b.GetAt(i);
+                        if (ka != kb || !Same(va, vb))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case (JsonArray a, JsonArray b):
+                    if (a.Count != b.Count)
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        if (!Same(a[i], b[i]))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                case (JsonValue a, JsonValue b):
+                    var kind = a.GetValueKind();
+                    return kind == b.GetValueKind() && (kind != JsonValueKind.String || a.GetValue<string>() == b.GetValue<string>());
+                default:
+                    return false;
+            }
+        }
     }
 
     // A JsonElement is immutable, so every body of a flow can carry the same one.
@@ -287,6 +506,32 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         }
 
         return element;
+    }
+
+    // A pull list is checked and rendered the same way for every deployment that shares it (the file's own, with the same
+    // step outputs): once, and its diagnostics repeated for each, as checking it again would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static JsonElement? PullStepsElement(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
+        List<DeployDiagnostic> errors, List<DeployDiagnostic> warnings, PlanCache shared)
+    {
+        var (list, _) = Section(root, candidate, "pull", pointer: false);
+        if (list.Count == 0)
+        {
+            var steps = PullSteps(root, doc, candidate, outputs, request, errors, warnings);
+            return steps is null ? null : JsonSerializer.SerializeToElement(steps);
+        }
+
+        if (!shared.PullSteps.TryGetValue((list, outputs), out var known))
+        {
+            var ownErrors = new List<DeployDiagnostic>();
+            var ownWarnings = new List<DeployDiagnostic>();
+            var steps = PullSteps(root, doc, candidate, outputs, request, ownErrors, ownWarnings);
+            known = shared.PullSteps[(list, outputs)] = (steps is null ? null : JsonSerializer.SerializeToElement(steps), ownErrors, ownWarnings);
+        }
+
+        errors.AddRange(known.Errors);
+        warnings.AddRange(known.Warnings);
+        return known.Steps;
     }
 
     private static JsonArray? PullSteps(JsonObject root, YamlDocument doc, Candidate candidate, Dictionary<string, JsonObject> outputs, DeployRequest request,
@@ -325,7 +570,8 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
             : LocatedTemplate.Render(new TemplateEngine(outputs, request.Environment, deferred), pull, doc, pointer, errors) as JsonArray;
     }
 
-    private static List<DeploymentScheduleCreate> Schedules(JsonObject fields, YamlDocument doc, string pointer, DeployRequest request, List<DeployDiagnostic> errors)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static List<DeploymentScheduleCreate> Schedules(Fields fields, YamlDocument doc, string pointer, DeployRequest request, List<DeployDiagnostic> errors)
     {
         // The file is the truth: no schedule means [], which clears the server's.
         var result = new List<DeploymentScheduleCreate>();
@@ -453,19 +699,39 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         ThrowIfAny(problems);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<string>? StringList(JsonNode? node, YamlDocument doc, string pointer, string what, List<DeployDiagnostic> errors)
     {
         switch (node)
         {
             case null:
                 return null;
-            case JsonArray a when a.All(x => x is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False):
-                return a.Select(x => Text(x)!).ToList();
+            case JsonArray a when IsTextList(a):
+                var list = new List<string>(a.Count);
+                foreach (var item in a)
+                {
+                    list.Add(Text(item)!);
+                }
+
+                return list;
             default:
                 errors.Add(At(doc, pointer, DiagnosticCodes.DeploymentInvalid, $"'{what}' must be a list of strings, got {Kind(node)}",
                     $"Write {what} as a YAML list ('- a' lines or [a, b]); a placeholder that yields text is not split"));
                 return null;
         }
+    }
+
+    private static bool IsTextList(JsonArray list)
+    {
+        foreach (var item in list)
+        {
+            if (item is not JsonValue v || v.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int? Int(JsonNode? node, YamlDocument doc, string pointer, string what, List<DeployDiagnostic> errors)
@@ -484,6 +750,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? Text(JsonNode? node) => node is JsonValue v
         ? v.GetValueKind() switch
         {
@@ -493,6 +760,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         }
         : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool? Bool(JsonNode? node) => node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : null;
 
     private static string Kind(JsonNode? node) => node switch
@@ -503,6 +771,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
         _ => node?.ToJsonString() ?? "null",
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, JsonElement> Elements(JsonObject obj) =>
         obj.ToDictionary(p => p.Key, p => p.Value is null ? JsonSerializer.SerializeToElement<object?>(null) : JsonSerializer.SerializeToElement(p.Value), StringComparer.Ordinal);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flows.Deploy.Diagnostics;
@@ -20,6 +21,7 @@ public sealed class ParameterValidator
 {
     private readonly ConcurrentDictionary<FlowManifestEntry, (JsonSchema? Schema, FastSchemaCheck? Fast)> _schemas = new(ReferenceEqualityComparer.Instance);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IReadOnlyList<ParameterProblem> Validate(FlowManifestEntry flow, JsonObject parameters)
     {
         var problems = new List<ParameterProblem>();
@@ -39,9 +41,9 @@ public sealed class ParameterValidator
             }
         }
 
-        foreach (var required in (schema["required"] as JsonArray ?? []).Select(r => r?.GetValue<string>()).OfType<string>())
+        foreach (var name in schema["required"] as JsonArray ?? [])
         {
-            if (!parameters.ContainsKey(required))
+            if (name?.GetValue<string>() is { } required && !parameters.ContainsKey(required))
             {
                 problems.Add(new ParameterProblem(DiagnosticCodes.ParameterMissing, null, $"flow '{flow.Name}' requires parameter '{required}', which has no value",
                     $"Add '{required}' under the deployment's parameters (or pass --param {required}=VALUE)"));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -43,6 +44,7 @@ public sealed partial class TemplateEngine(
     // templates repeat ("{{ build-image.image }}" in each of 500 deployments). Failures are not kept, so they throw again.
     private readonly Dictionary<string, JsonNode?> _rendered = new(StringComparer.Ordinal);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private JsonNode? RenderString(string text)
     {
         if (_rendered.TryGetValue(text, out var known))
