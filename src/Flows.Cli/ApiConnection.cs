@@ -11,7 +11,7 @@ namespace Flows.Cli;
 /// </summary>
 internal static class ApiConnection
 {
-    public const string DefaultApiUrl = "http://127.0.0.1:4200/api";
+    public const string DefaultApiUrl = LocalServer.ApiUrl;
 
     /// <summary>Opens the API; <paramref name="embedded"/>: may start the in-process server when nothing else answers
     /// (false for commands that must not write anything, such as <c>deploy --dry-run</c>: they get null then).</summary>
@@ -22,10 +22,9 @@ internal static class ApiConnection
             return new ApiSession(new PrefectClient(options), null);
         }
 
-        var defaultOptions = new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(DefaultApiUrl) };
-        if (await AnswersAsync(cancellationToken).ConfigureAwait(false))
+        if (await LocalServer.AnswersAsync(cancellationToken).ConfigureAwait(false))
         {
-            return new ApiSession(new PrefectClient(defaultOptions), null);
+            return new ApiSession(new PrefectClient(LocalServer.Options), null);
         }
 
         if (!embedded)
@@ -49,20 +48,6 @@ internal static class ApiConnection
     {
         var api = client.Options.ApiUrl.ToString();
         return api.EndsWith("/api", StringComparison.Ordinal) ? api[..^4] : api;
-    }
-
-    private static async Task<bool> AnswersAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
-        try
-        {
-            using var response = await http.GetAsync(new Uri(DefaultApiUrl + "/health"), cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 }
 

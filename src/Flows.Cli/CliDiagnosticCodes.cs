@@ -5,7 +5,6 @@ public static class CliDiagnosticCodes
 {
     public const string CommandLineInvalid = "FLOWS3001";
     public const string KeyValueInvalid = "FLOWS3002";
-    public const string NoServer = "FLOWS3004";
     public const string ServerError = "FLOWS3005";
 
     /// <summary>dotnet publish of the project failed (dev).</summary>

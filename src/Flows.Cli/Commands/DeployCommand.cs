@@ -106,13 +106,6 @@ internal sealed class DeployCommand : Command
             return ExitCodes.Ok;
         }
 
-        if (client is null)
-        {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.NoServer, true, "no server to register with: PREFECT_API_URL is not set",
-                "Set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api) and PREFECT_API_KEY if the server needs one")]);
-            return ExitCodes.Failure;
-        }
-
         if (!json)
         {
             WritePlan(plan, json: false, dryRun: false);
@@ -135,7 +128,8 @@ internal sealed class DeployCommand : Command
             }
         }
 
-        return await RegisterAsync(plan, built, client, json, cancellationToken).ConfigureAwait(false);
+        // Not a dry run: OpenAsync gave a server (the embedded one at least).
+        return await RegisterAsync(plan, built, client!, json, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Both image builders: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>

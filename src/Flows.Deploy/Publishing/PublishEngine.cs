@@ -151,35 +151,18 @@ public sealed class PublishEngine(ILogger logger, Func<IRegistryClient, ImagePus
             ?? throw new DeployException([new DeployDiagnostic(PublishDiagnosticCodes.ImageNameInvalid, true, problem!, "Set FlowsContainerRegistry to host[:port] and FlowsContainerRepository to a lowercase path.")]);
     }
 
-    /// <summary>The address <c>flows-deploy server start</c> listens on, used when PREFECT_API_URL is unset and it answers.</summary>
-    public const string DefaultApiUrl = "http://127.0.0.1:4200/api";
-
-    /// <summary><c>PREFECT_API_URL</c>, else a server answering at <see cref="DefaultApiUrl"/>, else null (no server: an
-    /// in-process server cannot be embedded here, MSBuild's task host has no ASP.NET Core).</summary>
-    private static async Task<PrefectClient?> CreateClientAsync(PublishRequest request, CancellationToken cancellationToken)
-    {
-        if (PrefectClientOptions.FromEnvironment(request.Environment) is { } options)
-        {
-            return new PrefectClient(options);
-        }
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(500) };
-        try
-        {
-            using var response = await http.GetAsync(new Uri(DefaultApiUrl + "/health"), cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode ? new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(DefaultApiUrl) }) : null;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    /// <summary><c>PREFECT_API_URL</c>, else a server answering at <see cref="LocalServer.ApiUrl"/>, else null (the server
+    /// cannot be embedded here: MSBuild's task host has no ASP.NET Core).</summary>
+    private static async Task<PrefectClient?> CreateClientAsync(PublishRequest request, CancellationToken cancellationToken) =>
+        PrefectClientOptions.FromEnvironment(request.Environment) is { } options ? new PrefectClient(options)
+        : await LocalServer.AnswersAsync(cancellationToken).ConfigureAwait(false) ? new PrefectClient(LocalServer.Options)
+        : null;
 
     private static async Task<DeploymentPlan> PlanAsync(PublishRequest request, string tag, object? imageName, string? digest, PrefectClient? client, CancellationToken cancellationToken)
     {
         if (client is null)
         {
-            throw new DeployException([new DeployDiagnostic(PublishDiagnosticCodes.NoServer, true, $"no server to register the deployments with: PREFECT_API_URL is not set and nothing answers at {DefaultApiUrl}",
+            throw new DeployException([new DeployDiagnostic(PublishDiagnosticCodes.NoServer, true, $"no server to register the deployments with: PREFECT_API_URL is not set and nothing answers at {LocalServer.ApiUrl}",
                 "Set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api, or start one with 'flows-deploy server start') and PREFECT_API_KEY if it needs one.")]);
         }
 
