@@ -5,6 +5,8 @@ using Flows.Deployed;
 using Flows.Server;
 using ApiStateType = Flows.Api.Models.StateType;
 
+using Flows.Testing;
+
 namespace Flows.Tests;
 
 /// <summary>
@@ -13,29 +15,20 @@ namespace Flows.Tests;
 /// </summary>
 public sealed class DeployedRunnerTests : IAsyncLifetime
 {
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-runner-tests-" + Guid.NewGuid().ToString("N"));
-    private FlowsServerHost _server = null!;
-    private PrefectClient _client = null!;
+    private TestServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_home);
-        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
-        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
-    }
+    private PrefectClient Client => _server.Client;
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_home, recursive: true);
-    }
+    private string Home => _server.Home;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync("flows-runner-tests");
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<Guid> CreateRunAsync(string flowName, string entrypoint, string parametersJson = "{}", string? pullStepsJson = null)
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = flowName });
-        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = flowName });
+        var deployment = await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
         {
             Name = "test-" + Guid.NewGuid().ToString("N")[..8],
             FlowId = flow.Id,
@@ -43,10 +36,10 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
             PullSteps = pullStepsJson is null ? null : JsonDocument.Parse(pullStepsJson).RootElement.Clone(),
         });
         var parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parametersJson)!;
-        var run = await _client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate { Parameters = parameters, Tags = ["nightly"] });
+        var run = await Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate { Parameters = parameters, Tags = ["nightly"] });
 
         // The worker's claim.
-        await _client.FlowRuns.SetFlowRunStateAsync(run.Id, new StateCreate { Type = ApiStateType.Pending, Name = "Pending" });
+        await Client.FlowRuns.SetFlowRunStateAsync(run.Id, new StateCreate { Type = ApiStateType.Pending, Name = "Pending" });
         return run.Id;
     }
 
@@ -54,12 +47,12 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await DeployedRunner.RunAsync(runId, _client, output, error, sigterm);
+        var code = await DeployedRunner.RunAsync(runId, Client, output, error, sigterm);
         return (code, error.ToString());
     }
 
     private async Task<IReadOnlyList<string>> LogsAsync(Guid runId) =>
-        (await _client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 }))
+        (await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 }))
             .Select(l => l.Message).ToList();
 
     [Fact]
@@ -69,7 +62,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         var (code, _) = await ExecuteAsync(runId);
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.Equal(0, code);
         Assert.Equal(ApiStateType.Completed, run.StateType);
         var logs = await LogsAsync(runId);
@@ -78,7 +71,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         // The state history, as GET /flow_run_states/ serves it.
         using var http = new HttpClient();
-        using var states = JsonDocument.Parse(await http.GetStringAsync(new Uri(_server.ApiUrl.ToString().TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
+        using var states = JsonDocument.Parse(await http.GetStringAsync(new Uri(_server.ApiUrl.TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
         Assert.Equal(["SCHEDULED", "PENDING", "RUNNING", "COMPLETED"], states.RootElement.EnumerateArray().Select(s => s.GetProperty("type").GetString()));
     }
 
@@ -89,7 +82,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         var (code, _) = await ExecuteAsync(runId);
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.Equal(1, code);
         Assert.Equal(ApiStateType.Failed, run.StateType);
         Assert.Contains("InvalidOperationException: boom", run.State!.Message, StringComparison.Ordinal);
@@ -103,7 +96,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         var (code, error) = await ExecuteAsync(runId);
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.Equal(1, code);
         Assert.Equal(ApiStateType.Failed, run.StateType);
         Assert.Contains("parameter 'count' expects integer (32-bit)", run.State!.Message, StringComparison.Ordinal);
@@ -117,7 +110,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         var (code, _) = await ExecuteAsync(runId);
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.Equal(1, code);
         Assert.Equal(ApiStateType.Crashed, run.StateType);
         Assert.Contains("FLOWS2206", run.State!.Message, StringComparison.Ordinal);
@@ -129,7 +122,7 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
     {
         var missing = await CreateRunAsync("greet", "SampleFlows.cs:greet", pullStepsJson: """[{ "prefect.deployments.steps.set_working_directory": { "directory": "/no/such/dir" } }]""");
         var unsupported = await CreateRunAsync("greet", "SampleFlows.cs:greet", pullStepsJson: """[{ "prefect.deployments.steps.git_clone": { "repository": "x" } }]""");
-        var good = await CreateRunAsync("greet", "SampleFlows.cs:greet", pullStepsJson: $$"""[{ "prefect.deployments.steps.set_working_directory": { "directory": "{{_home}}" } }]""");
+        var good = await CreateRunAsync("greet", "SampleFlows.cs:greet", pullStepsJson: $$"""[{ "prefect.deployments.steps.set_working_directory": { "directory": "{{Home}}" } }]""");
         var before = Directory.GetCurrentDirectory();
 
         try
@@ -137,15 +130,15 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
             Assert.Equal(1, (await ExecuteAsync(missing)).Code);
             Assert.Equal(1, (await ExecuteAsync(unsupported)).Code);
             Assert.Equal(0, (await ExecuteAsync(good)).Code);
-            Assert.Equal(Path.GetFullPath(_home), Directory.GetCurrentDirectory());
+            Assert.Equal(Path.GetFullPath(Home), Directory.GetCurrentDirectory());
         }
         finally
         {
             Directory.SetCurrentDirectory(before);
         }
 
-        Assert.Contains("FLOWS2204", (await _client.FlowRuns.ReadFlowRunAsync(missing)).State!.Message, StringComparison.Ordinal);
-        Assert.Contains("FLOWS2205", (await _client.FlowRuns.ReadFlowRunAsync(unsupported)).State!.Message, StringComparison.Ordinal);
+        Assert.Contains("FLOWS2204", (await Client.FlowRuns.ReadFlowRunAsync(missing)).State!.Message, StringComparison.Ordinal);
+        Assert.Contains("FLOWS2205", (await Client.FlowRuns.ReadFlowRunAsync(unsupported)).State!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -159,14 +152,14 @@ public sealed class DeployedRunnerTests : IAsyncLifetime
 
         Assert.Equal(0, code);
         Assert.Equal(logsAfterFirst, (await LogsAsync(runId)).Count(l => l != null));
-        Assert.Equal(ApiStateType.Completed, (await _client.FlowRuns.ReadFlowRunAsync(runId)).StateType);
+        Assert.Equal(ApiStateType.Completed, (await Client.FlowRuns.ReadFlowRunAsync(runId)).StateType);
     }
 
     [Fact]
     public async Task Logs_are_batched_by_count_and_all_arrive_after_dispose()
     {
         var runId = await CreateRunAsync("greet", "SampleFlows.cs:greet");
-        var shipper = new ApiLogShipper(_client, runId, TextWriter.Null, maxBatchCount: 10, interval: TimeSpan.FromMinutes(5));
+        var shipper = new ApiLogShipper(Client, runId, TextWriter.Null, maxBatchCount: 10, interval: TimeSpan.FromMinutes(5));
         for (var i = 0; i < 95; i++)
         {
             shipper.Write(new FlowLogRecord(runId, "r", "greet", Microsoft.Extensions.Logging.LogLevel.Information, "line " + i, DateTimeOffset.UtcNow, null, []));

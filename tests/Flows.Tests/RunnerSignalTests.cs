@@ -7,6 +7,8 @@ using Flows.Deployed;
 using Flows.Server;
 using ApiStateType = Flows.Api.Models.StateType;
 
+using Flows.Testing;
+
 namespace Flows.Tests;
 
 /// <summary>
@@ -22,9 +24,11 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
     private static readonly TimeSpan StartLimit = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ExitLimit = TimeSpan.FromMinutes(1);
 
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "flows-runner-signal-tests-" + Guid.NewGuid().ToString("N"));
-    private FlowsServerHost _server = null!;
-    private PrefectClient _client = null!;
+    private TestServer _server = null!;
+
+    private PrefectClient Client => _server.Client;
+
+    private string Home => _server.Home;
 
     /// <summary>tests/Flows.Runner.TestApp's app, built by this test project's build (same configuration).</summary>
     private static string TestApp
@@ -45,20 +49,9 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
         }
     }
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_home);
-        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
-        _client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
-    }
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync("flows-runner-signal-tests");
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_home, recursive: true);
-    }
+    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task Sigterm_without_a_behavior_flushes_the_logs_then_crashes_the_run_and_exits_143()
@@ -67,7 +60,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
 
         var (code, output) = await RunAndTerminateAsync(runId, behavior: null);
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.True(code == DeployedRunner.TerminatedExitCode, $"exit code {code}, expected {DeployedRunner.TerminatedExitCode}; runner output:\n{output}");
         Assert.Equal(ApiStateType.Crashed, run.StateType);
         Assert.Equal("Crashed", run.State!.Name);
@@ -82,7 +75,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
 
         var (code, output) = await RunAndTerminateAsync(runId, behavior: "reschedule");
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.True(code == FlowsExitCodes.Success, $"exit code {code}, expected {FlowsExitCodes.Success}; runner output:\n{output}");
         Assert.Equal(ApiStateType.Scheduled, run.StateType);
         Assert.Equal("AwaitingRetry", run.State!.Name);
@@ -96,7 +89,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
 
         var (code, output) = await RunAndTerminateAsync(runId, behavior: "relinquish");
 
-        var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+        var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
         Assert.True(code == FlowsExitCodes.Success, $"exit code {code}, expected {FlowsExitCodes.Success}; runner output:\n{output}");
         Assert.Equal(ApiStateType.Running, run.StateType);
         Assert.Equal("Running", run.State!.Name);
@@ -106,15 +99,15 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
     /// <summary>A run of the test app's <c>wait</c> flow from a deployment, claimed (Pending) as a worker would.</summary>
     private async Task<Guid> CreateClaimedRunAsync()
     {
-        var flow = await _client.Flows.CreateFlowAsync(new FlowCreate { Name = "wait" });
-        var deployment = await _client.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "wait" });
+        var deployment = await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
         {
             Name = "signal-" + Guid.NewGuid().ToString("N")[..8],
             FlowId = flow.Id,
             Entrypoint = "WaitFlows.cs:wait",
         });
-        var run = await _client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate());
-        await _client.FlowRuns.SetFlowRunStateAsync(run.Id, new StateCreate { Type = ApiStateType.Pending, Name = "Pending" });
+        var run = await Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate());
+        await Client.FlowRuns.SetFlowRunStateAsync(run.Id, new StateCreate { Type = ApiStateType.Pending, Name = "Pending" });
         return run.Id;
     }
 
@@ -133,7 +126,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
         };
         start.ArgumentList.Add(TestApp);
         start.Environment[DeployedRunner.FlowRunIdVariable] = runId.ToString();
-        start.Environment[PrefectClientOptions.ApiUrlVariable] = _server.ApiUrl.ToString();
+        start.Environment[PrefectClientOptions.ApiUrlVariable] = _server.ApiUrl;
         start.Environment.Remove(PrefectClientOptions.ApiKeyVariable);
         start.Environment.Remove(DeployedRunner.SigtermBehaviorVariable);
         if (behavior is not null)
@@ -186,7 +179,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
                 Assert.Fail($"the runner exited with {process.ExitCode} before the run was waiting; its output:\n{Snapshot(output)}");
             }
 
-            var run = await _client.FlowRuns.ReadFlowRunAsync(runId);
+            var run = await Client.FlowRuns.ReadFlowRunAsync(runId);
             if (run.StateType == ApiStateType.Running && (await LogsAsync(runId)).Contains("waiting"))
             {
                 return;
@@ -208,7 +201,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
     /// </summary>
     private async Task AssertLogsFlushedAsync(Guid runId, string output, State? before = null)
     {
-        var logs = await _client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 });
+        var logs = await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 });
         var messages = logs.Select(l => l.Message).ToList();
         Assert.True(messages.Contains("waiting") && messages.Contains("stopping"), $"API logs: [{string.Join(" | ", messages)}]; runner output:\n{output}");
         if (before is not null)
@@ -219,7 +212,7 @@ public sealed partial class RunnerSignalTests : IAsyncLifetime
     }
 
     private async Task<IReadOnlyList<string>> LogsAsync(Guid runId) =>
-        (await _client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 }))
+        (await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } }, Limit = 200 }))
             .Select(l => l.Message).ToList();
 
     private static void Append(StringBuilder output, string? line)

@@ -3,6 +3,8 @@ using Flows.Api.Client;
 using Flows.Api.Models;
 using Flows.Server;
 
+using Flows.Testing;
+
 namespace Flows.Cli.Tests.Commands;
 
 /// <summary>work-pool, deployment run, flow-run: the real command line against the real embedded server.</summary>

@@ -6,6 +6,8 @@ using Flows.Api.Client;
 using Flows.Api.Models;
 using Flows.Server;
 
+using Flows.Testing;
+
 namespace Flows.Cli.Tests.Commands;
 
 /// <summary>

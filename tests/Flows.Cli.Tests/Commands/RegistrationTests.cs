@@ -5,6 +5,8 @@ using Flows.Deploy.Planning;
 using Flows.Deploy.Registration;
 using Flows.Server;
 
+using Flows.Testing;
+
 namespace Flows.Cli.Tests.Commands;
 
 /// <summary>All-or-nothing registration against the real embedded server: a deployment the server refuses undoes the

@@ -1,9 +1,10 @@
 using Flows.Api.Client;
 using Flows.Server;
 
-namespace Flows.Cli.Tests;
+namespace Flows.Testing;
 
-/// <summary>The real embedded server on SQLite in a temporary home, on a free loopback port, with a client to it.</summary>
+/// <summary>The real embedded server on SQLite in a temporary home, on a free loopback port, with a client to it.
+/// Shared by the test projects that need one (linked from tests/Shared).</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     private TestServer(string home, FlowsServerHost host)
