@@ -36,8 +36,10 @@ internal static class LogEndpoints
                 var now = DateTimeOffset.UtcNow;
                 foreach (var l in logs)
                 {
-                    var log = new Log { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
-                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b)",
+                    // A content-derived id makes a repeated batch (its first answer lost) store nothing twice.
+                    var id = LogIds.For(l.FlowRunId, l.TaskRunId, l.Name!, l.Level!.Value, l.Timestamp!.Value, l.Message!);
+                    var log = new Log { Id = id, Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
+                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b) ON CONFLICT (id) DO NOTHING",
                         ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
                         ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
                 }

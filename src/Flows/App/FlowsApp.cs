@@ -91,7 +91,8 @@ public static class FlowsApp
             return FlowsExitCodes.BadInput;
         }
 
-        using var client = new PrefectClient(options);
+        // The runner rides out an API outage (FLOWS_API_OUTAGE_BUDGET_SECONDS, default 5 minutes) rather than lose the run.
+        using var client = new PrefectClient(options.ForLongRunningProcess());
         return await DeployedRunner.RunAsync(id, client, output, error, Environment.GetEnvironmentVariable(DeployedRunner.SigtermBehaviorVariable), cancellationToken).ConfigureAwait(false);
     }
 
