@@ -432,7 +432,14 @@ public sealed class FlowWorker
         {
             try
             {
-                return await client.WorkPools.ReadWorkPoolAsync(poolName, cancellationToken).ConfigureAwait(false);
+                // A client with an outage budget retries quietly inside the call: say that we are waiting.
+                var read = client.WorkPools.ReadWorkPoolAsync(poolName, cancellationToken);
+                if (await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(3), cancellationToken)).ConfigureAwait(false) != read)
+                {
+                    say($"Waiting for the API at {client.Options.ApiUrl}: it is not answering yet.");
+                }
+
+                return await read.ConfigureAwait(false);
             }
             catch (PrefectApiException e) when (e.StatusCode == 0 || (int)e.StatusCode >= 500 || e.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
             {
