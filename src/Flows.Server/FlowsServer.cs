@@ -60,7 +60,7 @@ public static class FlowsServer
             var api = app.MapGroup("/api");
             AdminEndpoints.Map(api);
             FlowEndpoints.Map(api, database);
-            FlowRunEndpoints.Map(api, database);
+            FlowRunEndpoints.Map(api, database, options.ConcurrencySlotWait);
             FlowRunStateEndpoints.Map(api, database);
             DeploymentEndpoints.Map(api, database);
             WorkPoolEndpoints.Map(api, database);

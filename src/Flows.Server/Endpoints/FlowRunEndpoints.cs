@@ -15,7 +15,7 @@ internal static class FlowRunEndpoints
 {
     private const string Columns = "flow_id, deployment_id, work_pool_id, work_queue_id, work_queue_name, name, tags, state_type, state_name, expected_start_time, next_scheduled_start_time, start_time, end_time, idempotency_key, auto_scheduled";
 
-    public static void Map(IEndpointRouteBuilder api, Database db)
+    public static void Map(IEndpointRouteBuilder api, Database db, TimeSpan concurrencySlotWait)
     {
         api.MapGet("/flow_runs/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
 
@@ -70,6 +70,12 @@ internal static class FlowRunEndpoints
                     ?? throw ApiException.NotFound("Flow run");
                 var now = DateTimeOffset.UtcNow;
                 var decision = OrchestrationPolicy.Decide(run, proposed, body.Force ?? false, now);
+                if (decision.Status == SetStateStatus.Accept
+                    && await ConcurrencySlots.CheckClaimAsync(c, t, db, run, proposed, body.Force ?? false, concurrencySlotWait, now) is { } noSlot)
+                {
+                    decision = noSlot;
+                }
+
                 if (decision.NewState is null)
                 {
                     return new OrchestrationResult
