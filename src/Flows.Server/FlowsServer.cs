@@ -110,6 +110,15 @@ public static class FlowsServer
         {
             await next(context).ConfigureAwait(false);
         }
+        catch (ApiException ex) when (ex.Payload is not null)
+        {
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = (int)ex.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(JsonSerializer.Serialize(ex.Payload)).ConfigureAwait(false);
+            }
+        }
         catch (ApiException ex)
         {
             await WriteErrorAsync(context, ex.Status, ex.Message).ConfigureAwait(false);

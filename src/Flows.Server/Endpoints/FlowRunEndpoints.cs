@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Orchestration;
 using Flows.Server.Storage;
@@ -21,40 +22,19 @@ internal static class FlowRunEndpoints
 
         api.MapPost("/flow_runs/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<FlowRunFilterRequest>(request, allowEmpty: true);
-            var where = new SqlWhere();
-            var f = filter.FlowRuns;
-            where.AddIn("id", f?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("id", f?.Id?.NotAny?.Select(g => g.ToString()), negate: true);
-            where.AddIn("name", f?.Name?.Any);
-            where.AddLike("name", f?.Name?.Like);
-            where.AddTags("tags", f?.Tags);
-            where.AddIn("deployment_id", f?.DeploymentId?.Any?.Select(g => g.ToString()));
-            if (f?.DeploymentId?.IsNull is { } isNull)
-            {
-                where.Add(isNull ? "deployment_id IS NULL" : "deployment_id IS NOT NULL");
-            }
+            var filter = await FilterRequest.ReadAsync(request);
+            return Body.Json(await FilterAsync(db, filter, filter.Offset, filter.Limit, ct));
+        });
 
-            where.AddIn("work_queue_name", f?.WorkQueueName?.Any);
-            where.AddIn("state_type", f?.State?.Type?.Any?.Select(s => s.ToString().ToUpperInvariant()));
-            where.AddIn("state_type", f?.State?.Type?.NotAny?.Select(s => s.ToString().ToUpperInvariant()), negate: true);
-            where.AddIn("state_name", f?.State?.Name?.Any);
-            where.AddTime("expected_start_time", f?.ExpectedStartTime);
-            where.AddTime("next_scheduled_start_time", f?.NextScheduledStartTime);
-            where.AddTime("start_time", f?.StartTime);
-            where.AddTime("end_time", f?.EndTime);
-            where.AddIn("flow_id", filter.Flows?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("deployment_id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
-            var order = filter.Sort switch
-            {
-                "START_TIME_ASC" => "start_time ASC", "START_TIME_DESC" => "start_time DESC",
-                "EXPECTED_START_TIME_ASC" => "expected_start_time ASC", "EXPECTED_START_TIME_DESC" => "expected_start_time DESC",
-                "NAME_ASC" => "name ASC", "NAME_DESC" => "name DESC", "NEXT_SCHEDULED_START_TIME_ASC" => "next_scheduled_start_time ASC",
-                "END_TIME_DESC" => "end_time DESC", _ => "id DESC",
-            };
-            var runs = await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
-                $"SELECT body FROM flow_runs{where} ORDER BY {order}, id DESC LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
-            return Body.Json(runs);
+        api.MapPost("/flow_runs/count", async (HttpRequest request, CancellationToken ct) =>
+            Body.Json(await CountAsync(db, await FilterRequest.ReadAsync(request), ct)));
+
+        api.MapPost("/flow_runs/paginate", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var (page, limit) = (filter.Page, filter.Limit);
+            var runs = await FilterAsync(db, filter, (page - 1) * limit, limit, ct);
+            return Body.Json(Pages.Of(runs, await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/flow_runs/{id}/set_state", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -196,6 +176,37 @@ internal static class FlowRunEndpoints
         await InsertStateAsync(c, t, run);
         return run;
     }
+
+    /// <summary>Runs matching a filter body (all its filter objects), in its <c>sort</c> order (ID_DESC by default).</summary>
+    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.FlowRuns(filter, where, db);
+        var order = Sorts[filter.Sort("ID_DESC", [.. Sorts.Keys])];
+        return db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+            $"SELECT fr.body FROM flow_runs fr{clause} ORDER BY {order}, fr.id DESC LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+    }
+
+    internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.FlowRuns(filter, where, db);
+        return await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM flow_runs fr{clause}", [.. where.Parameters]), ct);
+    }
+
+    // Prefect's FlowRunSort; the start time of a run that has not started is its expected start.
+    private static readonly Dictionary<string, string> Sorts = new()
+    {
+        ["ID_DESC"] = "fr.id DESC",
+        ["START_TIME_ASC"] = "COALESCE(fr.start_time, fr.expected_start_time) ASC",
+        ["START_TIME_DESC"] = "COALESCE(fr.start_time, fr.expected_start_time) DESC",
+        ["EXPECTED_START_TIME_ASC"] = "fr.expected_start_time ASC",
+        ["EXPECTED_START_TIME_DESC"] = "fr.expected_start_time DESC",
+        ["NAME_ASC"] = "fr.name ASC",
+        ["NAME_DESC"] = "fr.name DESC",
+        ["NEXT_SCHEDULED_START_TIME_ASC"] = "fr.next_scheduled_start_time ASC",
+        ["END_TIME_DESC"] = "fr.end_time DESC",
+    };
 
     public static async Task<FlowRun> ReadAsync(Database db, Guid id, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<FlowRun>(c, null, "SELECT body FROM flow_runs WHERE id = @id", ("id", id.ToString())), ct)
