@@ -119,6 +119,19 @@ internal static class FilterFields
         ("task_run_id", Group("LogFilterTaskRunId", false, ("any_", In(Col("task_run_id"), ValueKind.Uuid)), ("is_null_", IsNull(Col("task_run_id"))))),
         ("text", Group("LogFilterTextSearch", false, ("query", FilterLeaf.Sql(LogTextSearch.ToSql)))));
 
+    /// <summary>VariableFilter, over a <c>variables</c> row (its tags live in the JSON body, matched as quoted JSON strings).</summary>
+    public static FilterGroup Variable { get; } = Group("VariableFilter", true,
+        ("id", Group("VariableFilterId", false, ("any_", In(Col("id"), ValueKind.Uuid)))),
+        ("name", Names("VariableFilterName", Col("name"))),
+        ("tags", Group("VariableFilterTags", true,
+            ("all_", FilterLeaf.Sql((s, v) =>
+            {
+                var tags = Values(s, v, ValueKind.Text);
+                return tags.Count == 0 ? "1 = 1" : "(" + string.Join(" AND ", tags.Select(t =>
+                    $"{s.Json("tags")} LIKE {s.Where.Param("%" + Storage.SqlWhere.EscapeLike(System.Text.Json.JsonSerializer.Serialize(t)) + "%")} ESCAPE '\\'")) + ")";
+            })),
+            ("is_null_", FilterLeaf.Sql((s, v) => Bool(s, v) ? $"COALESCE({s.Json("tags")}, '[]') = '[]'" : $"COALESCE({s.Json("tags")}, '[]') <> '[]'")))));
+
     private const string DeprecatedConcurrencyLimit =
         "deprecated in Prefect, which accepts and ignores it; this server refuses it rather than ignore a criterion (use concurrency limits instead)";
 
@@ -126,7 +139,7 @@ internal static class FilterFields
     public static IReadOnlyDictionary<string, string> RequiredField { get; } = new Dictionary<string, string> { ["LogFilterTextSearch"] = "query" };
 
     /// <summary>All groups by component name, for the tests and the README.</summary>
-    public static IEnumerable<FilterGroup> Roots => [Flow, FlowRun, TaskRun, Deployment, WorkPool, WorkQueue, Worker, Log];
+    public static IEnumerable<FilterGroup> Roots => [Flow, FlowRun, TaskRun, Deployment, WorkPool, WorkQueue, Worker, Log, Variable];
 
     /// <summary>Every leaf under <paramref name="group"/> as (dotted path, leaf).</summary>
     public static IEnumerable<(string Path, FilterLeaf Leaf)> Leaves(FilterGroup group, string prefix = "")

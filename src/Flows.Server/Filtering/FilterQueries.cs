@@ -10,8 +10,8 @@ namespace Flows.Server.Filtering;
 /// </summary>
 internal static class FilterQueries
 {
-    /// <summary>Over <c>flow_runs fr</c>.</summary>
-    public static string FlowRuns(FilterRequest request, SqlWhere where, Database db)
+    /// <summary>Over <c>flow_runs fr</c>; the queue filter's key is <c>work_pool_queues</c>, except in run history (<c>work_queues</c>).</summary>
+    public static string FlowRuns(FilterRequest request, SqlWhere where, Database db, string queueSection = "work_pool_queues")
     {
         var parts = new List<string?>
         {
@@ -19,7 +19,7 @@ internal static class FilterQueries
             Exists("flows f", "f.id = fr.flow_id", request.Section("flows", FilterFields.Flow, where, db, "f")),
             Exists("deployments d", "d.id = fr.deployment_id", request.Section("deployments", FilterFields.Deployment, where, db, "d")),
             Exists("work_pools wp", "wp.id = fr.work_pool_id", request.Section("work_pools", FilterFields.WorkPool, where, db, "wp")),
-            Exists("work_queues wq", "wq.id = fr.work_queue_id", request.Section("work_pool_queues", FilterFields.WorkQueue, where, db, "wq")),
+            Exists("work_queues wq", "wq.id = fr.work_queue_id", request.Section(queueSection, FilterFields.WorkQueue, where, db, "wq")),
             TaskRuns(request, where, db),
         };
         return Where(parts);
@@ -90,6 +90,10 @@ internal static class FilterQueries
     /// <summary>Over <c>logs l</c>.</summary>
     public static string Logs(FilterRequest request, SqlWhere where, Database db)
         => Where([request.Section("logs", FilterFields.Log, where, db, "l")]);
+
+    /// <summary>Over <c>variables v</c>.</summary>
+    public static string Variables(FilterRequest request, SqlWhere where, Database db)
+        => Where([request.Section("variables", FilterFields.Variable, where, db, "v")]);
 
     /// <summary>A <c>task_runs</c> filter, checked field by field; it matches nothing, since no task run is stored.</summary>
     public static string? TaskRuns(FilterRequest request, SqlWhere where, Database db)

@@ -44,6 +44,14 @@ internal sealed class FilterRequest
         };
     }
 
+    /// <summary>The same request with <c>sort</c> set (a route whose default order differs from the filter's).</summary>
+    public FilterRequest WithSort(string sort)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Body.GetRawText())!.AsObject();
+        node["sort"] = sort;
+        return new FilterRequest(JsonSerializer.SerializeToElement(node));
+    }
+
     public int Limit => Integer("limit", MaxLimit, 0, MaxLimit);
 
     public int Offset => Integer("offset", 0, 0, int.MaxValue);
