@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Flows.Server.WorkPools;
@@ -30,14 +31,20 @@ internal static class WorkPoolEndpoints
 
         api.MapPost("/work_pools/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<WorkPoolFilterRequest>(request, allowEmpty: true);
+            var filter = await FilterRequest.ReadAsync(request);
             var where = new SqlWhere();
-            where.AddIn("id", filter.WorkPools?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("name", filter.WorkPools?.Name?.Any);
-            where.AddIn("type", filter.WorkPools?.Type?.Any);
+            var clause = FilterQueries.WorkPools(filter, where, db);
             var pools = await db.ReadAsync(c => Rows.ManyAsync<WorkPool>(c, null,
-                $"SELECT body FROM work_pools{where} ORDER BY name LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+                $"SELECT wp.body FROM work_pools wp{clause} ORDER BY wp.name LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
             return Body.Json(pools.Select(WithStatus).ToList());
+        });
+
+        api.MapPost("/work_pools/count", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var where = new SqlWhere();
+            var clause = FilterQueries.WorkPools(filter, where, db);
+            return Body.Json(await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM work_pools wp{clause}", [.. where.Parameters]), ct));
         });
 
         api.MapPost("/work_pools/{name}/get_scheduled_flow_runs", async (string name, HttpRequest request, CancellationToken ct) =>
