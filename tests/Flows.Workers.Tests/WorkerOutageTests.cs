@@ -107,6 +107,9 @@ public sealed class WorkerOutageTests : IClassFixture<WorkerFixture>, IAsyncLife
         var template = JsonNode.Parse(BaseJobTemplates.ForType("process")!.Value.GetRawText())!;
         template["variables"]!["properties"]!["env"]!["default"] = new JsonObject { ["FLOWS_MARK"] = "edited-after-start" };
         await _fixture.Client.WorkPools.UpdateWorkPoolAsync(pool, new WorkPoolUpdate { BaseJobTemplate = JsonSerializer.SerializeToElement(template) });
+        // Two reads of the pool after the edit: the second surely began after it, and every poll after it uses it.
+        var readsBefore = _proxy.Forwarded("GET", $"/work_pools/{pool}");
+        await WaitForAsync(() => _proxy.Forwarded("GET", $"/work_pools/{pool}") >= readsBefore + 2);
         var deployment = await _fixture.DeployAsync(pool, "mark", Unique("d"), "sh -c 'echo mark=$FLOWS_MARK'");
         await _fixture.RunAsync(deployment);
 
