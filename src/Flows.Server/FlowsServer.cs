@@ -53,6 +53,12 @@ public static class FlowsServer
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger<Scheduling.SchedulerLoop>()));
             }
 
+            if (options.OrphanTimeout > TimeSpan.Zero)
+            {
+                builder.Services.AddHostedService(sp => new Orchestration.OrphanSweeperLoop(database, options.OrphanTimeout,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<Orchestration.OrphanSweeperLoop>()));
+            }
+
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var auth = new Ui.UiAuth(options.ApiKeys);
@@ -70,6 +76,7 @@ public static class FlowsServer
             WorkQueueEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
             LogEndpoints.Map(api, database);
+            EventEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
             UiApiEndpoints.Map(api, database);
             MissingObjectEndpoints.Map(api, database);

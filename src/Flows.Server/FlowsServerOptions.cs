@@ -33,8 +33,12 @@ public sealed record FlowsServerOptions
     /// (Prefect's PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS, default 30).</summary>
     public TimeSpan ConcurrencySlotWait { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated) and
-    /// PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS.</summary>
+    /// <summary>How long a Pending or Running run's runner and every worker of its pool must be silent before the server
+    /// marks it Crashed (<see cref="Orchestration.OrphanSweeper"/>); zero turns it off. FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
+    public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated),
+    /// PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS and FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
     public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
@@ -46,6 +50,8 @@ public sealed record FlowsServerOptions
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ConcurrencySlotWait = double.TryParse(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait >= 0 ? TimeSpan.FromSeconds(wait) : TimeSpan.FromSeconds(30),
+            OrphanTimeout = double.TryParse(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var orphan) && orphan >= 0 ? TimeSpan.FromSeconds(orphan) : TimeSpan.FromMinutes(5),
         };
     }
 

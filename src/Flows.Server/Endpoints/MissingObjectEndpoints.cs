@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Flows.Server.Endpoints;
 
 /// <summary>
-/// Prefect's routes for objects this server never stores: task runs, events, automations, blocks, concurrency limits,
+/// Prefect's routes for objects this server never stores: task runs, events (but flow-run heartbeats, EventEndpoints), automations, blocks, concurrency limits,
 /// artifacts, saved searches, flow run inputs. Each route exists, so clients and Prefect's UI get Prefect-shaped answers:
 /// reads (filter, count, paginate, history, related-to) answer empty, valid results after checking their body; a read of
 /// one object answers 404 for that object (none exists); writes answer 400 saying what this server does not store.
@@ -66,7 +66,7 @@ internal static class MissingObjectEndpoints
 
     private static void MapEvents(IEndpointRouteBuilder api)
     {
-        Write(api, "POST", "/events", "events");
+        // POST /events is EventEndpoints: heartbeats are kept, other events accepted and dropped.
         api.MapPost("/events/filter", async (HttpRequest request) =>
         {
             await ObjectBodyAsync(request);
