@@ -322,7 +322,7 @@ public sealed class FlowWorker
         }
     }
 
-    /// <summary>One filter call per poll: which of this worker's runs were asked to cancel.</summary>
+    /// <summary>One filter call per poll (per 200 runs): which of this worker's runs were asked to cancel.</summary>
     private async Task CheckCancellingAsync(CancellationToken cancellationToken)
     {
         var ids = _running.Keys.ToList();
@@ -331,11 +331,16 @@ public sealed class FlowWorker
             return;
         }
 
-        var cancelling = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+        var cancelling = new List<FlowRun>();
+        foreach (var chunk in ids.Chunk(200)) // Prefect's page limit
         {
-            FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = ids }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Cancelling] } } },
-            Limit = ids.Count,
-        }, cancellationToken).ConfigureAwait(false);
+            cancelling.AddRange(await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+            {
+                FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = chunk }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Cancelling] } } },
+                Limit = chunk.Length,
+            }, cancellationToken).ConfigureAwait(false));
+        }
+
         foreach (var run in cancelling)
         {
             if (run.StateType == StateType.Cancelling && _running.TryGetValue(run.Id, out var entry) && !entry.Stop.IsCancellationRequested)
