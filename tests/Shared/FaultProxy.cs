@@ -22,6 +22,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly ConcurrentDictionary<string, int> _dropsLeft = new();
+    private CancellationTokenSource _streams = new();
 
     private FaultProxy(WebApplication app, HttpClient upstream)
     {
@@ -99,7 +100,8 @@ internal sealed class FaultProxy : IAsyncDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _upstream.SendAsync(forward, context.RequestAborted);
+            // Headers first, so long responses (a Kubernetes watch, a log follow) stream through as they come.
+            response = await _upstream.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
         }
         catch (HttpRequestException e)
         {
@@ -110,7 +112,6 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
 
         using var _ = response;
-        var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         bool randomDrop;
         lock (Random)
         {
@@ -119,6 +120,7 @@ internal sealed class FaultProxy : IAsyncDisposable
 
         if (randomDrop || TakeDrop(request.Method, request.Path.Value ?? string.Empty))
         {
+            await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
             Journal.Enqueue($"{line} → dropped (server answered {(int)response.StatusCode})");
             context.Abort();
             return;
@@ -131,7 +133,31 @@ internal sealed class FaultProxy : IAsyncDisposable
             context.Response.ContentType = contentType.ToString();
         }
 
-        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        var streams = _streams;
+        using var copying = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, streams.Token);
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(copying.Token);
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await body.ReadAsync(buffer, copying.Token)) > 0)
+            {
+                await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), copying.Token);
+                await context.Response.Body.FlushAsync(copying.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // Reset by the test (ResetStreams), or the client went away: cut the connection as a network blip would.
+            context.Abort();
+        }
+    }
+
+    /// <summary>Cuts every response still streaming (watches, log follows), as a dropped connection would.</summary>
+    public void ResetStreams()
+    {
+        var old = Interlocked.Exchange(ref _streams, new CancellationTokenSource());
+        old.Cancel(); // not disposed: a request may still be linking to it
     }
 
     private bool TakeDrop(string method, string path)

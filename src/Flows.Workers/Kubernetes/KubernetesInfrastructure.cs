@@ -207,9 +207,29 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
     {
         var state = new WatchState(plan, job, DateTimeOffset.UtcNow + plan.Settings.PodWatchTimeout);
         var selector = $"controller-uid={job.Metadata.Uid}";
+        var backoff = TimeSpan.Zero;
         while (true)
         {
-            var pods = await client.CoreV1.ListNamespacedPodAsync(plan.Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (backoff > TimeSpan.Zero)
+            {
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            }
+
+            V1PodList pods;
+            try
+            {
+                pods = await client.CoreV1.ListNamespacedPodAsync(plan.Namespace, labelSelector: selector, cancellationToken: cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // The API server blinked (restarting, a load balancer's 503, a reset connection): the Job is not known to
+                // have failed, so the run is not judged; list again with backoff (up to 30 s) for as long as it lasts.
+                backoff = TimeSpan.FromSeconds(Math.Clamp(backoff.TotalSeconds * 2, 0.5, 30));
+                Say($"warning: listing the pods of Job {plan.Namespace}/{job.Metadata.Name} failed ({e.Message}); trying again in {backoff.TotalSeconds:0.#}s.");
+                continue;
+            }
+
             foreach (var pod in pods.Items)
             {
                 if (Observe(client, state, pod, deleted: false, cancellationToken) is { } result)
@@ -270,6 +290,10 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
                 // Our own deadline fired; the loop's next turn reports it.
                 continue;
             }
+            catch (Exception e) when (IsTransient(e))
+            {
+                watchError = e;
+            }
 
             if (watchError is KubernetesException { Status.Code: 410 })
             {
@@ -281,6 +305,14 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
             }
         }
     }
+
+    /// <summary>An API server error that says nothing about the Job: worth trying again.</summary>
+    private static bool IsTransient(Exception e) => e switch
+    {
+        HttpOperationException http => (int)http.Response.StatusCode is 429 or >= 500,
+        HttpRequestException or IOException or TimeoutException => true,
+        _ => false,
+    };
 
     /// <summary>Takes in one pod's state; returns the run's result once a pod ended and the Job will not retry it.</summary>
     private InfrastructureResult? Observe(IKubernetes client, WatchState state, V1Pod pod, bool deleted, CancellationToken cancellationToken)
