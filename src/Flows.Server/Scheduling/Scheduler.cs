@@ -39,6 +39,10 @@ public static class Scheduler
                     return current is null ? 0 : await ScheduleDeploymentAsync(c, t, current, DateTimeOffset.UtcNow);
                 }, cancellationToken).ConfigureAwait(false);
             }
+            catch (System.Data.Common.DbException e) when (e.SqlState == "23505")
+            {
+                // Another replica inserted the same scheduled run first (the idempotency key is unique): nothing to do.
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 failed?.Invoke(deployment, e);
