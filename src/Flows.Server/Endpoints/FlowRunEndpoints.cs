@@ -77,10 +77,11 @@ internal static class FlowRunEndpoints
             var run = await ReadAsync(db, Body.Id(id), ct);
             if (run.State is not { Type: StateType.Paused } paused)
             {
-                return Body.Json(new OrchestrationResult
+                // Prefect answers state: null here; written out, since the model drops null fields.
+                return Body.Json(new Dictionary<string, object?>
                 {
-                    State = null, Status = SetStateStatus.Abort,
-                    Details = new OrchestrationDetails { Type = "abort_details", Reason = "Cannot resume a flow run that is not paused." },
+                    ["state"] = null, ["status"] = SetStateStatus.Abort,
+                    ["details"] = new OrchestrationDetails { Type = "abort_details", Reason = "Cannot resume a flow run that is not paused." },
                 });
             }
 
