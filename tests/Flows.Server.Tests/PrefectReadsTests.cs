@@ -223,6 +223,43 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Deployments_pause_and_resume_flows_update_and_logs_download_as_csv()
+    {
+        var (flow, _, deployment) = await DeployAsync();
+        var id = deployment.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync($"deployments/{id}/pause_deployment", new { })).Status);
+        Assert.True((await GetAsync($"deployments/{id}")).Body.GetProperty("paused").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync($"deployments/{id}/resume_deployment", new { })).Status);
+        Assert.False((await GetAsync($"deployments/{id}")).Body.GetProperty("paused").GetBoolean());
+
+        var flowId = flow.GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Patch, $"flows/{flowId}", new { tags = new[] { "x", "y" } })).Status);
+        Assert.Equal(["x", "y"], (await GetAsync($"flows/{flowId}")).Body.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+
+        var (_, run) = await PostAsync("flow_runs/", new { flow_id = flowId, name = "csv-run" });
+        var runId = run.GetProperty("id").GetGuid();
+        var now = DateTimeOffset.UtcNow;
+        await SendAsync(HttpMethod.Post, "logs/", new object[]
+        {
+            new { name = "a", level = 20, message = "plain", timestamp = now, flow_run_id = runId },
+            new { name = "a", level = 40, message = "with, comma and \"quote\"", timestamp = now.AddSeconds(1), flow_run_id = runId },
+        });
+        using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
+        using var download = await raw.GetAsync($"flow_runs/{runId}/logs/download");
+        Assert.Equal("text/csv", download.Content.Headers.ContentType!.MediaType);
+        var lines = (await download.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("timestamp,level,flow_run_id,task_run_id,message", lines[0]);
+        Assert.EndsWith($",20,{runId},,plain", lines[1]);
+        Assert.EndsWith(",\"with, comma and \"\"quote\"\"\"", lines[2]);
+
+        var (_, states) = await SendAsync(HttpMethod.Get, $"flow_run_states/?flow_run_id={runId}");
+        var stateId = states[0].GetProperty("id").GetGuid();
+        Assert.Equal("PENDING", (await GetAsync($"flow_run_states/{stateId}")).Body.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.Null, (await GetAsync("admin/storage")).Body.GetProperty("default_result_storage_block_id").ValueKind);
+    }
+
+    [Fact]
     public async Task Workers_are_deleted_by_name()
     {
         var (_, pool, _) = await DeployAsync();
