@@ -272,6 +272,41 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     }
 
     [Theory]
+    [InlineData("flow_runs/paginate", """{"page": 2147483647, "limit": 200}""")]
+    [InlineData("deployments/paginate", """{"page": 2147483647}""")]
+    [InlineData("flows/filter", """{"offset": 2147483647}""")]
+    [InlineData("ui/schemas/validate", """{"schema": {"$ref": "http://example.invalid/schema.json"}, "values": {}}""")]
+    [InlineData("ui/schemas/validate", """{"schema": {"$ref": "#/definitions/missing"}, "values": {"a": 1}}""")]
+    [InlineData("ui/schemas/validate", """{"schema": {"definitions": {"a": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"}, "values": {"a": 1}}""")]
+    [InlineData("ui/schemas/validate", """{"schema": {"type": "nonsense"}, "values": {"a": 1}}""")]
+    [InlineData("ui/schemas/validate", """{"schema": {"properties": {"a": {"pattern": "(unclosed"}}}, "values": {"a": "x"}}""")]
+    [InlineData("flow_runs/history", """{"history_start": "0001-01-01T00:00:00Z", "history_end": "9999-12-31T23:59:59Z", "history_interval_seconds": 1e300}""")]
+    [InlineData("flow_runs/history", """{"history_start": "9999-12-31T23:00:00Z", "history_end": "9999-12-31T23:59:59Z", "history_interval_seconds": 3000}""")]
+    [InlineData("task_runs/history", """{"history_start": "2026-01-01T00:00:00Z", "history_end": "2026-01-02T00:00:00Z", "history_interval_seconds": 3600}""")]
+    [InlineData("logs/filter", """{"logs": {"text": {"query": "\"unclosed -"}}}""")]
+    [InlineData("flow_runs/filter", """{"flow_runs": {"name": {"like_": "%_\\"}}}""")]
+    public async Task Hostile_bodies_never_cause_a_server_error(string path, string body)
+    {
+        using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
+        using var response = await raw.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.True((int)response.StatusCode < 500, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
+    public async Task A_parameter_schema_with_an_unresolvable_ref_is_a_4xx_on_run()
+    {
+        var (_, flow) = await PostAsync("flows/", new { name = Unique("flow") });
+        var (_, deployment) = await PostAsync("deployments/", new
+        {
+            name = "d", flow_id = flow.GetProperty("id").GetGuid(), enforce_parameter_schema = true,
+            parameter_openapi_schema = new Dictionary<string, object> { ["$ref"] = "http://example.invalid/schema.json" },
+        });
+        var (status, body) = await PostAsync($"deployments/{deployment.GetProperty("id").GetGuid()}/create_flow_run", new { });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("parameter schema", body.GetProperty("detail").GetString());
+    }
+
+    [Theory]
     [InlineData("task_runs/filter", "[]")]
     [InlineData("task_runs/count", "0")]
     [InlineData("events/filter", """{"events":[],"total":0,"next_page":null}""")]

@@ -106,7 +106,7 @@ internal static class DeploymentEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1L) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -186,7 +186,7 @@ internal static class DeploymentEndpoints
                 ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
         }, ct);
 
-    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Deployments(filter, where, db);

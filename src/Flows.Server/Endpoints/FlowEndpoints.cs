@@ -54,7 +54,7 @@ internal static class FlowEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1L) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
         });
 
         // FlowUpdate: tags and labels, when sent, replace the stored ones.
@@ -92,7 +92,7 @@ internal static class FlowEndpoints
         });
     }
 
-    internal static Task<List<Flow>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    internal static Task<List<Flow>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Flows(filter, where, db);

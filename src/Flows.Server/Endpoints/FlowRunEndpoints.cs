@@ -107,7 +107,7 @@ internal static class FlowRunEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            var runs = await FilterAsync(db, filter, (page - 1) * limit, limit, ct);
+            var runs = await FilterAsync(db, filter, (page - 1L) * limit, limit, ct);
             return Body.Json(Pages.Of(runs, await CountAsync(db, filter, ct), page, limit));
         });
 
@@ -255,7 +255,7 @@ internal static class FlowRunEndpoints
     }
 
     /// <summary>Runs matching a filter body (all its filter objects), in its <c>sort</c> order (ID_DESC by default).</summary>
-    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.FlowRuns(filter, where, db);
