@@ -58,6 +58,11 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Patch, $"work_queues/{id}", new { is_paused = false, concurrency_limit = 3 })).Status);
         var (_, byName) = await GetAsync($"work_pools/{poolName}/queues/high");
         Assert.Equal((3, "NOT_READY"), (byName.GetProperty("concurrency_limit").GetInt32(), byName.GetProperty("status").GetString()));
+        var (_, deployment) = await PostAsync("deployments/", new { name = Unique("dep"), flow_id = (await PostAsync("flows/", new { name = Unique("flow") })).Body.GetProperty("id").GetGuid(), work_pool_name = poolName, work_queue_name = "high" });
+        var (_, waiting) = await PostAsync($"deployments/{deployment.GetProperty("id").GetGuid()}/create_flow_run", new { });
+        var (_, queued) = await PostAsync($"work_queues/{id}/get_runs", new { scheduled_before = DateTimeOffset.UtcNow.AddMinutes(1) });
+        Assert.Equal(waiting.GetProperty("id").GetGuid(), Assert.Single(queued.EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Empty((await PostAsync($"work_queues/{id}/get_runs", new { scheduled_before = DateTimeOffset.UtcNow.AddDays(-1) })).Body.EnumerateArray());
         var (_, status) = await GetAsync($"work_queues/{id}/status");
         Assert.False(status.GetProperty("healthy").GetBoolean());
         var (_, all) = await PostAsync("work_queues/filter", new { work_queues = new { id = new { any_ = new[] { id } } } });

@@ -88,6 +88,31 @@ internal static class WorkQueueEndpoints
             return Results.NoContent();
         });
 
+        // The runs waiting in a queue (Prefect's UI lists a queue's upcoming runs with it): Scheduled, due before
+        // scheduled_before when given, soonest first; a paused queue hands out none. Polls through here are not recorded.
+        api.MapPost("/work_queues/{id}/get_runs", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var queue = await ReadByIdAsync(db, Body.Id(id), ct);
+            var filter = await FilterRequest.ReadAsync(request);
+            if (queue.IsPaused)
+            {
+                return Body.Json(Array.Empty<FlowRun>());
+            }
+
+            var where = new SqlWhere();
+            var clause = $" WHERE work_queue_id = {where.Param(queue.Id.ToString())} AND state_type = 'SCHEDULED'";
+            if (filter.Body.TryGetProperty("scheduled_before", out var before) && before.ValueKind != JsonValueKind.Null)
+            {
+                var time = before.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(before.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+                    ? t
+                    : throw ApiException.Validation(["body", "scheduled_before"], "Input should be a valid datetime", "datetime_parsing");
+                clause += $" AND next_scheduled_start_time <= {where.Param(Rows.Time(time))}";
+            }
+
+            return Body.Json(await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+                $"SELECT body FROM flow_runs{clause} ORDER BY next_scheduled_start_time LIMIT {filter.Limit}", where.Parameters), ct));
+        });
+
         // Health as Prefect reports it: healthy when polled within the last 60 seconds and no run is late.
         api.MapGet("/work_queues/{id}/status", async (string id, CancellationToken ct) =>
         {
