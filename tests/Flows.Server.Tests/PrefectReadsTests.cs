@@ -76,6 +76,25 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_polled_queue_is_ready_and_healthy_and_a_pool_with_an_online_worker_is_ready_in_listings()
+    {
+        var (_, pool, _) = await DeployAsync();
+        var poolName = pool.GetProperty("name").GetString();
+        var listed = (await PostAsync("work_pools/filter", new { work_pools = new { name = new { any_ = new[] { poolName } } } })).Body;
+        Assert.Equal("NOT_READY", listed[0].GetProperty("status").GetString());
+        var queueId = pool.GetProperty("default_queue_id").GetGuid();
+        Assert.Equal("NOT_READY", (await GetAsync($"work_queues/{queueId}")).Body.GetProperty("status").GetString());
+
+        await PostAsync($"work_pools/{poolName}/workers/heartbeat", new { name = "w" });
+        await PostAsync($"work_pools/{poolName}/get_scheduled_flow_runs", new { });
+        listed = (await PostAsync("work_pools/filter", new { work_pools = new { name = new { any_ = new[] { poolName } } } })).Body;
+        Assert.Equal("READY", listed[0].GetProperty("status").GetString());
+        var queue = (await GetAsync($"work_queues/{queueId}")).Body;
+        Assert.Equal("READY", queue.GetProperty("status").GetString());
+        Assert.True((await GetAsync($"work_queues/{queueId}/status")).Body.GetProperty("healthy").GetBoolean());
+    }
+
+    [Fact]
     public async Task Deployment_schedules_are_listed_added_updated_and_removed_one_by_one()
     {
         var (_, _, deployment) = await DeployAsync();

@@ -136,7 +136,42 @@ internal static class WorkQueueEndpoints
 
     private const int PollingHealthSeconds = 60;
 
-    internal static WorkQueue WithStatus(WorkQueue queue) => queue with { Status = queue.IsPaused ? WorkQueueStatus.Paused : WorkQueueStatus.NotReady };
+    /// <summary>Prefect's queue status: PAUSED, READY when a worker polled it within the last 60 seconds, else NOT_READY.</summary>
+    internal static WorkQueue WithStatus(WorkQueue queue) => queue with
+    {
+        Status = queue.IsPaused ? WorkQueueStatus.Paused
+            : queue.LastPolled is { } polled && DateTimeOffset.UtcNow - polled <= TimeSpan.FromSeconds(PollingHealthSeconds) ? WorkQueueStatus.Ready
+            : WorkQueueStatus.NotReady,
+    };
+
+    /// <summary>How stale a recorded poll may get before a poll writes it again (keeps worker polls mostly read-only).</summary>
+    private static readonly TimeSpan PollRecordInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Records that a worker polled these queues (get_scheduled_flow_runs), at most once per queue every 10 seconds.</summary>
+    internal static async Task RecordPollAsync(Database db, IReadOnlyList<WorkQueue> queues, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var stale = queues.Where(q => q.LastPolled is not { } last || now - last > PollRecordInterval).ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        await db.WriteAsync(async (c, t) =>
+        {
+            foreach (var queue in stale)
+            {
+                var current = await Rows.OneAsync<WorkQueue>(c, t, $"SELECT body FROM work_queues WHERE id = @id{db.ForUpdate}", ("id", queue.Id.ToString()));
+                if (current is not null)
+                {
+                    await c.ExecuteAsync(t, "UPDATE work_queues SET last_polled = @l, body = @b WHERE id = @id",
+                        ("l", Rows.Time(now)), ("b", Rows.Json(current with { LastPolled = now })), ("id", queue.Id.ToString()));
+                }
+            }
+
+            return 0;
+        }, ct);
+    }
 
     internal static async Task<WorkQueue> ReadAsync(Database db, string pool, string name, CancellationToken ct)
     {
