@@ -76,9 +76,11 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task A_polled_queue_is_ready_and_healthy_and_a_pool_with_an_online_worker_is_ready_in_listings()
+    public async Task A_polled_queue_and_its_deployments_are_ready_and_a_pool_with_an_online_worker_is_ready_in_listings()
     {
-        var (_, pool, _) = await DeployAsync();
+        var (_, pool, deployment) = await DeployAsync();
+        var deploymentId = deployment.GetProperty("id").GetGuid();
+        Assert.Equal("NOT_READY", (await GetAsync($"deployments/{deploymentId}")).Body.GetProperty("status").GetString());
         var poolName = pool.GetProperty("name").GetString();
         var listed = (await PostAsync("work_pools/filter", new { work_pools = new { name = new { any_ = new[] { poolName } } } })).Body;
         Assert.Equal("NOT_READY", listed[0].GetProperty("status").GetString());
@@ -92,6 +94,9 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
         var queue = (await GetAsync($"work_queues/{queueId}")).Body;
         Assert.Equal("READY", queue.GetProperty("status").GetString());
         Assert.True((await GetAsync($"work_queues/{queueId}/status")).Body.GetProperty("healthy").GetBoolean());
+        Assert.Equal("READY", (await GetAsync($"deployments/{deploymentId}")).Body.GetProperty("status").GetString());
+        var (_, found) = await PostAsync("deployments/filter", new { deployments = new { id = new { any_ = new[] { deploymentId } } } });
+        Assert.Equal("READY", found[0].GetProperty("status").GetString());
     }
 
     [Fact]
