@@ -89,9 +89,9 @@ internal static class DeploymentEndpoints
         api.MapGet("/deployments/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
 
         api.MapGet("/deployments/name/{flowName}/{deploymentName}", async (string flowName, string deploymentName, CancellationToken ct) =>
-            Body.Json(await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null,
+            Body.Json((await WithStatusAsync(db, [await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null,
                 "SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id WHERE f.name = @f AND d.name = @d", ("f", flowName), ("d", deploymentName)), ct)
-                ?? throw ApiException.NotFound("Deployment")));
+                ?? throw ApiException.NotFound("Deployment")], ct))[0]));
 
         api.MapPost("/deployments/filter", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -106,7 +106,7 @@ internal static class DeploymentEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1L) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -120,37 +120,20 @@ internal static class DeploymentEndpoints
         {
             var deploymentId = Body.Id(id);
             var u = await Body.ReadAsync<DeploymentUpdate>(request, allowEmpty: true);
-            await db.WriteAsync(async (c, t) =>
-            {
-                var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
-                    ?? throw ApiException.NotFound("Deployment");
-                var now = DateTimeOffset.UtcNow;
-                var updated = d with
-                {
-                    Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
-                    Schedules = u.Schedules is { } s
-                        ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
-                        : d.Schedules,
-                    ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
-                    ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
-                    JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
-                    EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
-                };
-                if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
-                {
-                    throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
-                }
-
-                if (u.Schedules is not null || u.Paused is not null)
-                {
-                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
-                    await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
-                }
-
-                return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
-                    ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
-            }, ct);
+            await UpdateAsync(db, deploymentId, u, ct);
             return Results.NoContent();
+        });
+
+        api.MapPost("/deployments/{id}/pause_deployment", async (string id, CancellationToken ct) =>
+        {
+            await UpdateAsync(db, Body.Id(id), new DeploymentUpdate { Paused = true }, ct);
+            return Body.Json<object?>(null); // Prefect answers 200 with null
+        });
+
+        api.MapPost("/deployments/{id}/resume_deployment", async (string id, CancellationToken ct) =>
+        {
+            await UpdateAsync(db, Body.Id(id), new DeploymentUpdate { Paused = false }, ct);
+            return Body.Json<object?>(null);
         });
 
         api.MapDelete("/deployments/{id}", async (string id, CancellationToken ct) =>
@@ -170,13 +153,62 @@ internal static class DeploymentEndpoints
         });
     }
 
-    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    /// <summary>PATCH /deployments/{id} (also pause and resume): fields absent or null stay; new schedules or pausing replace the runs the old ones made.</summary>
+    internal static Task<int> UpdateAsync(Database db, Guid deploymentId, DeploymentUpdate u, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
+                ?? throw ApiException.NotFound("Deployment");
+            var now = DateTimeOffset.UtcNow;
+            var updated = d with
+            {
+                Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
+                Schedules = u.Schedules is { } s
+                    ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
+                    : d.Schedules,
+                ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
+                ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
+                JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
+                EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
+            };
+            if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
+            {
+                throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
+            }
+
+            if (u.Schedules is not null || u.Paused is not null)
+            {
+                await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
+                await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
+            }
+
+            return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
+                ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
+        }, ct);
+
+    internal static async Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Deployments(filter, where, db);
         var order = Sorts[filter.Sort("NAME_ASC", [.. Sorts.Keys])];
-        return db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
-            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+        return await WithStatusAsync(db, await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
+            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct), ct);
+    }
+
+    /// <summary>Prefect's deployment status: READY while a worker polls the deployment's queue (within 60 seconds), else NOT_READY.</summary>
+    private static async Task<List<DeploymentResponse>> WithStatusAsync(Database db, List<DeploymentResponse> deployments, CancellationToken ct)
+    {
+        var queueIds = deployments.Select(d => d.WorkQueueId).OfType<Guid>().Distinct().ToList();
+        if (queueIds.Count == 0)
+        {
+            return deployments;
+        }
+
+        var where = new SqlWhere();
+        where.AddIn("id", queueIds.Select(q => q.ToString()));
+        var queues = await db.ReadAsync(c => Rows.ManyAsync<WorkQueue>(c, null, $"SELECT body FROM work_queues{where}", where.Parameters), ct);
+        var ready = queues.Where(q => WorkQueueEndpoints.WithStatus(q with { IsPaused = false }).Status == WorkQueueStatus.Ready).Select(q => q.Id).ToHashSet();
+        return deployments.Select(d => d with { Status = d.WorkQueueId is { } q && ready.Contains(q) ? DeploymentStatus.Ready : DeploymentStatus.NotReady }).ToList();
     }
 
     internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
@@ -193,8 +225,8 @@ internal static class DeploymentEndpoints
     };
 
     public static async Task<DeploymentResponse> ReadAsync(Database db, Guid id, CancellationToken ct)
-        => await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)
-           ?? throw ApiException.NotFound("Deployment");
+        => (await WithStatusAsync(db, [await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)
+           ?? throw ApiException.NotFound("Deployment")], ct))[0];
 
     private sealed class DeploymentCreateBody
     {
