@@ -145,12 +145,20 @@ internal sealed class HttpFrontEnd
                     ?? (body.Length > 0 ? JsonNode.Parse(body).String("propagationPolicy") : null)
                     ?? (query["orphanDependents"] == "true" ? "Orphan" : null)
                     ?? Cluster.DefaultPropagation(kind);
-                var uid = _cluster.Store.Get(kind, ns, route.Name!)?.Uid();
+                var before = _cluster.Store.Get(kind, ns, route.Name!);
+                var uid = before?.Uid();
                 var marked = _cluster.Delete(kind, ns, route.Name!, propagation);
                 if (marked is not null)
                 {
                     // Not gone yet in a real cluster (dependents first): the object comes back, 202 Accepted.
                     await WriteJsonAsync(context, 202, marked);
+                    return;
+                }
+
+                if (kind == ResourceKind.Pods && before is not null)
+                {
+                    // The pod registry returns the deleted pod, not a Status (the client's DeleteNamespacedPod reads a V1Pod).
+                    await WriteJsonAsync(context, 200, before);
                     return;
                 }
 

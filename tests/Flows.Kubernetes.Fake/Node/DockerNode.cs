@@ -239,7 +239,8 @@ internal sealed class DockerNode : IAsyncDisposable
             timeout.CancelAfter(LongestRun);
             using var stream = await _docker.Containers.GetContainerLogsAsync(run.ContainerId!, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true }, timeout.Token).ConfigureAwait(false);
             var buffer = new byte[16 * 1024];
-            var pending = new System.Text.StringBuilder();
+            // stdout and stderr arrive as separate frames: each keeps its own unfinished line.
+            var pending = new Dictionary<MultiplexedStream.TargetStream, System.Text.StringBuilder>();
             while (true)
             {
                 var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, timeout.Token).ConfigureAwait(false);
@@ -248,19 +249,24 @@ internal sealed class DockerNode : IAsyncDisposable
                     break;
                 }
 
-                pending.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
-                var text = pending.ToString();
+                if (!pending.TryGetValue(read.Target, out var line))
+                {
+                    pending[read.Target] = line = new System.Text.StringBuilder();
+                }
+
+                line.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read.Count));
+                var text = line.ToString();
                 var end = text.LastIndexOf('\n');
                 if (end >= 0)
                 {
                     _cluster.Logs.Append(run.Namespace, run.Name, _cluster.Clock.Now, text[..end].Split('\n').Select(l => l.TrimEnd('\r')));
-                    pending.Clear().Append(text[(end + 1)..]);
+                    line.Clear().Append(text[(end + 1)..]);
                 }
             }
 
-            if (pending.Length > 0)
+            foreach (var rest in pending.Values.Where(p => p.Length > 0))
             {
-                _cluster.Logs.Append(run.Namespace, run.Name, _cluster.Clock.Now, [pending.ToString()]);
+                _cluster.Logs.Append(run.Namespace, run.Name, _cluster.Clock.Now, [rest.ToString()]);
             }
         }
         catch (Exception e) when (e is DockerApiException or IOException or HttpRequestException or OperationCanceledException)
