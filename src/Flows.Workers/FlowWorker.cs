@@ -42,7 +42,7 @@ public sealed class FlowWorker
     /// <summary>Works until <paramref name="cancellationToken"/> is cancelled, then shuts down gracefully.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var pool = await _client.WorkPools.ReadWorkPoolAsync(_options.WorkPool, cancellationToken).ConfigureAwait(false);
+        var pool = await ReadPoolWhenReachableAsync(_client, _options.WorkPool, Say, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(pool.Type, _infrastructure.Type, StringComparison.Ordinal))
         {
             Say($"warning: work pool '{pool.Name}' is of type '{pool.Type}' but this worker runs '{_infrastructure.Type}'.");
@@ -62,6 +62,8 @@ public sealed class FlowWorker
             {
                 try
                 {
+                    // Read every loop: an edited base job template or a paused pool applies to the next run.
+                    pool = await _client.WorkPools.ReadWorkPoolAsync(_options.WorkPool, cancellationToken).ConfigureAwait(false);
                     await PollOnceAsync(pool, cancellationToken).ConfigureAwait(false);
                     await CheckCancellingAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -141,14 +143,26 @@ public sealed class FlowWorker
     /// </summary>
     private async Task ReattachAsync(WorkPool pool, CancellationToken cancellationToken)
     {
-        IReadOnlyList<FlowRun> runs;
+        var runs = new List<FlowRun>();
         try
         {
-            runs = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+            const int page = 200;
+            for (var offset = 0; ; offset += page)
             {
-                FlowRuns = new FlowRunFilter { State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Pending, StateType.Running, StateType.Cancelling] } } },
-                Limit = 200,
-            }, cancellationToken).ConfigureAwait(false);
+                var batch = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+                {
+                    FlowRuns = new FlowRunFilter { State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Pending, StateType.Running, StateType.Cancelling] } } },
+                    WorkPools = new WorkPoolFilter { Name = new AnyStringFilter { Any = [pool.Name] } },
+                    Sort = "ID_DESC",
+                    Offset = offset,
+                    Limit = page,
+                }, cancellationToken).ConfigureAwait(false);
+                runs.AddRange(batch);
+                if (batch.Count < page)
+                {
+                    break;
+                }
+            }
         }
         catch (Exception e) when (e is PrefectApiException or HttpRequestException)
         {
@@ -304,12 +318,23 @@ public sealed class FlowWorker
         }
     }
 
+    /// <summary>One filter call per poll: which of this worker's runs were asked to cancel.</summary>
     private async Task CheckCancellingAsync(CancellationToken cancellationToken)
     {
-        foreach (var (id, entry) in _running)
+        var ids = _running.Keys.ToList();
+        if (ids.Count == 0)
         {
-            var run = await _client.FlowRuns.ReadFlowRunAsync(id, cancellationToken).ConfigureAwait(false);
-            if (run.StateType == StateType.Cancelling && !entry.Stop.IsCancellationRequested)
+            return;
+        }
+
+        var cancelling = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+        {
+            FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = ids }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Cancelling] } } },
+            Limit = ids.Count,
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var run in cancelling)
+        {
+            if (run.StateType == StateType.Cancelling && _running.TryGetValue(run.Id, out var entry) && !entry.Stop.IsCancellationRequested)
             {
                 Say($"Cancelling flow run '{run.Name}': stopping its infrastructure.");
                 await entry.Stop.CancelAsync().ConfigureAwait(false);
@@ -390,6 +415,32 @@ public sealed class FlowWorker
         catch (Exception e) when (e is PrefectApiException or HttpRequestException)
         {
             Say($"warning: could not set flow run {runId} to {state.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the work pool, waiting (with backoff up to 30 s, saying so) for as long as the API is unreachable or
+    /// answers 5xx: a worker started before its server, or during an outage, waits instead of exiting (which in a
+    /// cluster would be a CrashLoopBackOff). Any other answer (404 for a pool that does not exist) is thrown.
+    /// </summary>
+    public static async Task<WorkPool> ReadPoolWhenReachableAsync(PrefectClient client, string poolName, Action<string> say, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(say);
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                return await client.WorkPools.ReadWorkPoolAsync(poolName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PrefectApiException e) when (e.StatusCode == 0 || (int)e.StatusCode >= 500 || e.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+            {
+                say($"warning: the API at {client.Options.ApiUrl} is not answering ({e.Message}); trying again in {delay.TotalSeconds:0}s.");
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
         }
     }
 

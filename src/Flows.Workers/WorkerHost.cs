@@ -27,7 +27,7 @@ public static class WorkerHost
         string type;
         try
         {
-            type = options.Type ?? (await client.WorkPools.ReadWorkPoolAsync(options.WorkPool, cancellationToken).ConfigureAwait(false)).Type;
+            type = options.Type ?? (await FlowWorker.ReadPoolWhenReachableAsync(client, options.WorkPool, line => error.WriteLine(line), cancellationToken).ConfigureAwait(false)).Type;
         }
         catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
@@ -50,7 +50,9 @@ public static class WorkerHost
 
         try
         {
-            await new FlowWorker(client, options, infrastructure, output).RunAsync(cancellationToken).ConfigureAwait(false);
+            // The worker rides out API outages (FLOWS_API_OUTAGE_BUDGET_SECONDS, default 5 minutes) on every call.
+            using var worker = new PrefectClient(client.Options.ForLongRunningProcess());
+            await new FlowWorker(worker, options, infrastructure, output).RunAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }
         catch (PrefectApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)

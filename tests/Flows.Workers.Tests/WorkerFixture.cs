@@ -16,6 +16,9 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public string Home => _home;
 
+    /// <summary>The server's API URL (ends in <c>/api/</c>).</summary>
+    public Uri ApiUrl => _server.ApiUrl;
+
     /// <summary>samples/hello's app, built by this test project's build.</summary>
     public static string HelloApp
     {

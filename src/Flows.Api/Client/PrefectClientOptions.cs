@@ -28,6 +28,34 @@ public sealed record PrefectClientOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// When set, a call that may be repeated is retried until this much time has passed since its first attempt,
+    /// however many attempts that takes (<see cref="MaxRetries"/> is then ignored). The runner and the worker set it
+    /// (<see cref="OutageBudgetVariable"/>, default <see cref="DefaultOutageBudget"/>) so that they ride out a server
+    /// restart or a network outage; commands people wait on keep the short <see cref="MaxRetries"/>.
+    /// </summary>
+    public TimeSpan? OutageBudget { get; init; }
+
+    /// <summary>Environment variable giving the runner's and the worker's <see cref="OutageBudget"/> in seconds.</summary>
+    public const string OutageBudgetVariable = "FLOWS_API_OUTAGE_BUDGET_SECONDS";
+
+    /// <summary>The outage the runner and the worker ride out unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultOutageBudget = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// These options with the <see cref="OutageBudget"/> of a long-running process (the runner, a worker):
+    /// <see cref="OutageBudgetVariable"/> when set to a number of seconds, else <see cref="DefaultOutageBudget"/>.
+    /// </summary>
+    public PrefectClientOptions ForLongRunningProcess(Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        var text = getVariable(OutageBudgetVariable);
+        var budget = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : DefaultOutageBudget;
+        return this with { OutageBudget = budget };
+    }
+
+    /// <summary>
     /// Reads <c>PREFECT_API_URL</c> and <c>PREFECT_API_KEY</c>; returns null when no URL is set (the caller
     /// then uses the embedded server).
     /// </summary>

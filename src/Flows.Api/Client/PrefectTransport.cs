@@ -10,8 +10,10 @@ namespace Flows.Api.Client;
 
 /// <summary>
 /// Sends one API call: JSON in and out, bearer auth, retries with exponential backoff and jitter on 408,
-/// 429, 5xx and network errors, but only for calls the caller marks idempotent (re-sending a state
-/// proposal or a log batch could apply it twice). Errors become <see cref="PrefectApiException"/>.
+/// 429, 5xx and network errors, but only for calls that are safe to repeat (reads, and writes made safe: a state
+/// proposal carries a transition id, a log batch has content-derived ids on our server). Retries stop after
+/// <see cref="PrefectClientOptions.MaxRetries"/>, or when <see cref="PrefectClientOptions.OutageBudget"/> is set, once
+/// that much time has passed. Errors become <see cref="PrefectApiException"/>.
 /// Logs method, path and status only: never headers, so never the API key.
 /// </summary>
 internal sealed class PrefectTransport
@@ -52,7 +54,8 @@ internal sealed class PrefectTransport
     {
         // Serialize once so every retry sends the same bytes.
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), PrefectJson.Options);
-        var attempts = idempotent ? _options.MaxRetries + 1 : 1;
+        var attempts = !idempotent ? 1 : _options.OutageBudget is null ? _options.MaxRetries + 1 : int.MaxValue;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)
         {
             HttpResponseMessage? response = null;
@@ -79,7 +82,8 @@ internal sealed class PrefectTransport
             }
 
             var retriable = failure is not null || IsRetriable(response!.StatusCode);
-            if (!retriable || attempt >= attempts)
+            var delay = retriable ? RetryDelay(attempt, response) : TimeSpan.Zero;
+            if (!retriable || attempt >= attempts || started.Elapsed + delay > (_options.OutageBudget ?? TimeSpan.MaxValue))
             {
                 if (failure is not null)
                 {
@@ -93,7 +97,6 @@ internal sealed class PrefectTransport
                 }
             }
 
-            var delay = RetryDelay(attempt, response);
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 _logger.LogDebug("{Method} {Path} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms",

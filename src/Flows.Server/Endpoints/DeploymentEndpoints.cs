@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Deployments (Prefect's api/deployments.py): upsert, read, filter, update, delete, and create_flow_run.</summary>
 internal static class DeploymentEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -106,6 +107,66 @@ internal static class DeploymentEndpoints
             var deployments = await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
                 $"SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
             return Body.Json(deployments);
+        });
+
+        api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id);
+            var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
+            return Body.Json(await FlowRunEndpoints.CreateFromDeploymentAsync(db, deploymentId, create, ct), 201);
+        });
+
+        api.MapPatch("/deployments/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id);
+            var u = await Body.ReadAsync<DeploymentUpdate>(request, allowEmpty: true);
+            await db.WriteAsync(async (c, t) =>
+            {
+                var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
+                    ?? throw ApiException.NotFound("Deployment");
+                var now = DateTimeOffset.UtcNow;
+                var updated = d with
+                {
+                    Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
+                    Schedules = u.Schedules is { } s
+                        ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
+                        : d.Schedules,
+                    ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
+                    ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
+                    JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
+                    EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
+                };
+                if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
+                {
+                    throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
+                }
+
+                if (u.Schedules is not null || u.Paused is not null)
+                {
+                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
+                    await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
+                }
+
+                return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
+                    ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapDelete("/deployments/{id}", async (string id, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id).ToString();
+            await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ExecuteAsync(t, "DELETE FROM deployments WHERE id = @id", ("id", deploymentId)) == 0)
+                {
+                    throw ApiException.NotFound("Deployment");
+                }
+
+                // Prefect deletes the deployment's runs that have not started yet.
+                return await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE deployment_id = @id AND state_type = 'SCHEDULED'", ("id", deploymentId));
+            }, ct);
+            return Results.NoContent();
         });
     }
 

@@ -10,19 +10,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Flow runs (Prefect's api/flow_runs.py): read, filter, update, labels and set_state; creation from a deployment lives here too.</summary>
 internal static class FlowRunEndpoints
 {
     private const string Columns = "flow_id, deployment_id, work_pool_id, work_queue_id, work_queue_name, name, tags, state_type, state_name, expected_start_time, next_scheduled_start_time, start_time, end_time, idempotency_key, auto_scheduled";
 
     public static void Map(IEndpointRouteBuilder api, Database db)
     {
-        api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
-        {
-            var deploymentId = Body.Id(id);
-            var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
-            return Body.Json(await CreateFromDeploymentAsync(db, deploymentId, create, ct), 201);
-        });
-
         api.MapGet("/flow_runs/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
 
         api.MapPost("/flow_runs/filter", async (HttpRequest request, CancellationToken ct) =>
@@ -92,6 +86,36 @@ internal static class FlowRunEndpoints
                 return new OrchestrationResult { State = updated.State, Status = decision.Status, Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason } };
             }, ct);
             return Body.Json(result);
+        });
+
+        api.MapPatch("/flow_runs/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id);
+            var u = await Body.ReadAsync<FlowRunUpdate>(request, allowEmpty: true);
+            await UpdateRunAsync(db, runId, r => r with
+            {
+                Name = u.Name ?? r.Name, FlowVersion = u.FlowVersion ?? r.FlowVersion, Parameters = u.Parameters ?? r.Parameters,
+                EmpiricalPolicy = u.EmpiricalPolicy ?? r.EmpiricalPolicy, Tags = u.Tags ?? r.Tags, InfrastructurePid = u.InfrastructurePid ?? r.InfrastructurePid,
+                JobVariables = u.JobVariables ?? r.JobVariables,
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapPatch("/flow_runs/{id}/labels", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id);
+            var labels = await Body.ReadAsync<Dictionary<string, JsonElement>>(request, allowEmpty: true);
+            await UpdateRunAsync(db, runId, r =>
+            {
+                var merged = new Dictionary<string, JsonElement>(r.Labels ?? new Dictionary<string, JsonElement>());
+                foreach (var (k, v) in labels)
+                {
+                    merged[k] = v;
+                }
+
+                return r with { Labels = merged };
+            }, ct);
+            return Results.NoContent();
         });
     }
 
@@ -176,6 +200,16 @@ internal static class FlowRunEndpoints
     public static async Task<FlowRun> ReadAsync(Database db, Guid id, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<FlowRun>(c, null, "SELECT body FROM flow_runs WHERE id = @id", ("id", id.ToString())), ct)
            ?? throw ApiException.NotFound("Flow run");
+
+    private static Task<int> UpdateRunAsync(Database db, Guid id, Func<FlowRun, FlowRun> change, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var run = await Rows.OneAsync<FlowRun>(c, t, $"SELECT body FROM flow_runs WHERE id = @id{db.ForUpdate}", ("id", id.ToString()))
+                ?? throw ApiException.NotFound("Flow run");
+            var updated = change(run) with { Updated = DateTimeOffset.UtcNow };
+            return await c.ExecuteAsync(t, "UPDATE flow_runs SET name = @n, tags = @tags, body = @b WHERE id = @id",
+                ("n", updated.Name), ("tags", Rows.Tags(updated.Tags)), ("b", Rows.Json(updated)), ("id", id.ToString()));
+        }, ct);
 
     private static string DetailsType(SetStateStatus status) => status.ToString().ToLowerInvariant() + "_details";
 

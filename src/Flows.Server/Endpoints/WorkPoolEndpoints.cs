@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Work pools (Prefect's api/workers.py): create, read, filter, update, delete and get_scheduled_flow_runs.</summary>
 internal static class WorkPoolEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -76,6 +77,35 @@ internal static class WorkPoolEndpoints
                 return found;
             }, ct);
             return Body.Json(runs.Select(r => new WorkerFlowRunResponse { WorkPoolId = pool.Id, WorkQueueId = r.WorkQueueId!.Value, FlowRun = r }).ToList());
+        });
+
+        api.MapPatch("/work_pools/{pool}", async (string pool, HttpRequest request, CancellationToken ct) =>
+        {
+            var update = await Body.ReadAsync<WorkPoolUpdate>(request, allowEmpty: true);
+            await db.WriteAsync(async (c, t) =>
+            {
+                var current = await Rows.OneAsync<WorkPool>(c, t, $"SELECT body FROM work_pools WHERE name = @n{db.ForUpdate}", ("n", pool))
+                    ?? throw ApiException.NotFound($"Work pool '{pool}'");
+                var updated = current with
+                {
+                    Updated = DateTimeOffset.UtcNow, Description = update.Description ?? current.Description, IsPaused = update.IsPaused ?? current.IsPaused,
+                    BaseJobTemplate = update.BaseJobTemplate ?? current.BaseJobTemplate, ConcurrencyLimit = update.ConcurrencyLimit ?? current.ConcurrencyLimit,
+                };
+                return await c.ExecuteAsync(t, "UPDATE work_pools SET body = @b WHERE id = @id", ("b", Rows.Json(updated)), ("id", current.Id.ToString()));
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapDelete("/work_pools/{pool}", async (string pool, CancellationToken ct) =>
+        {
+            await db.WriteAsync(async (c, t) =>
+            {
+                var id = await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)) ?? throw ApiException.NotFound($"Work pool '{pool}'");
+                await c.ExecuteAsync(t, "DELETE FROM work_queues WHERE work_pool_id = @id", ("id", id));
+                await c.ExecuteAsync(t, "DELETE FROM workers WHERE work_pool_id = @id", ("id", id));
+                return await c.ExecuteAsync(t, "DELETE FROM work_pools WHERE id = @id", ("id", id));
+            }, ct);
+            return Results.NoContent();
         });
     }
 

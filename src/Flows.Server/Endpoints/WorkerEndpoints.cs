@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
-/// <summary>Worker heartbeats and listing, work queues, and the PATCH/DELETE verbs of pools.</summary>
+/// <summary>Worker heartbeats and listing (Prefect's api/workers.py, /work_pools/{pool}/workers).</summary>
 internal static class WorkerEndpoints
 {
     /// <summary>Prefect's rule: a worker is offline after missing three heartbeats.</summary>
@@ -54,69 +54,8 @@ internal static class WorkerEndpoints
                 .Skip(Math.Max(0, filter.Offset ?? 0)).Take(Body.Limit(filter.Limit)).ToList();
             return Body.Json(workers);
         });
-
-        api.MapPost("/work_pools/{pool}/queues", async (string pool, HttpRequest request, CancellationToken ct) =>
-        {
-            var create = await Body.ReadAsync<QueueBody>(request);
-            Body.CheckName(create.Name, "Work queue");
-            var workPool = await WorkPoolEndpoints.ReadAsync(db, pool, ct);
-            var queue = await db.WriteAsync(async (c, t) =>
-            {
-                if (await c.ScalarAsync<string>(t, "SELECT id FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", workPool.Id.ToString()), ("n", create.Name)) is not null)
-                {
-                    throw ApiException.Conflict($"A work queue named '{create.Name}' already exists in pool '{pool}'.");
-                }
-
-                var now = DateTimeOffset.UtcNow;
-                var q = new WorkQueue
-                {
-                    Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Description = create.Description ?? string.Empty,
-                    IsPaused = create.IsPaused ?? false, ConcurrencyLimit = create.ConcurrencyLimit, Priority = create.Priority ?? 1, WorkPoolId = workPool.Id, WorkPoolName = workPool.Name,
-                };
-                await c.ExecuteAsync(t, "INSERT INTO work_queues (id, work_pool_id, name, priority, is_paused, body) VALUES (@id, @p, @n, @pr, @ip, @b)",
-                    ("id", q.Id.ToString()), ("p", workPool.Id.ToString()), ("n", q.Name), ("pr", q.Priority), ("ip", q.IsPaused ? 1 : 0), ("b", Rows.Json(q)));
-                return q;
-            }, ct);
-            return Body.Json(queue with { Status = queue.IsPaused ? WorkQueueStatus.Paused : WorkQueueStatus.NotReady }, 201);
-        });
-
-        api.MapGet("/work_pools/{pool}/queues/{name}", async (string pool, string name, CancellationToken ct) =>
-        {
-            var workPool = await WorkPoolEndpoints.ReadAsync(db, pool, ct);
-            var queue = await db.ReadAsync(c => Rows.OneAsync<WorkQueue>(c, null, "SELECT body FROM work_queues WHERE work_pool_id = @p AND name = @n", ("p", workPool.Id.ToString()), ("n", name)), ct)
-                ?? throw ApiException.NotFound($"Work queue '{name}'");
-            return Body.Json(queue with { Status = queue.IsPaused ? WorkQueueStatus.Paused : WorkQueueStatus.NotReady });
-        });
-
-        api.MapPatch("/work_pools/{pool}", async (string pool, HttpRequest request, CancellationToken ct) =>
-        {
-            var update = await Body.ReadAsync<WorkPoolUpdate>(request, allowEmpty: true);
-            await db.WriteAsync(async (c, t) =>
-            {
-                var current = await Rows.OneAsync<WorkPool>(c, t, $"SELECT body FROM work_pools WHERE name = @n{db.ForUpdate}", ("n", pool))
-                    ?? throw ApiException.NotFound($"Work pool '{pool}'");
-                var updated = current with
-                {
-                    Updated = DateTimeOffset.UtcNow, Description = update.Description ?? current.Description, IsPaused = update.IsPaused ?? current.IsPaused,
-                    BaseJobTemplate = update.BaseJobTemplate ?? current.BaseJobTemplate, ConcurrencyLimit = update.ConcurrencyLimit ?? current.ConcurrencyLimit,
-                };
-                return await c.ExecuteAsync(t, "UPDATE work_pools SET body = @b WHERE id = @id", ("b", Rows.Json(updated)), ("id", current.Id.ToString()));
-            }, ct);
-            return Results.NoContent();
-        });
-
-        api.MapDelete("/work_pools/{pool}", async (string pool, CancellationToken ct) =>
-        {
-            await db.WriteAsync(async (c, t) =>
-            {
-                var id = await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)) ?? throw ApiException.NotFound($"Work pool '{pool}'");
-                await c.ExecuteAsync(t, "DELETE FROM work_queues WHERE work_pool_id = @id", ("id", id));
-                await c.ExecuteAsync(t, "DELETE FROM workers WHERE work_pool_id = @id", ("id", id));
-                return await c.ExecuteAsync(t, "DELETE FROM work_pools WHERE id = @id", ("id", id));
-            }, ct);
-            return Results.NoContent();
-        });
     }
+
 
     public static bool IsOnline(Worker worker, DateTimeOffset now)
         => worker.LastHeartbeatTime is { } last
@@ -126,14 +65,5 @@ internal static class WorkerEndpoints
     {
         public string? Name { get; init; }
         public int? HeartbeatIntervalSeconds { get; init; }
-    }
-
-    private sealed class QueueBody
-    {
-        public string? Name { get; init; }
-        public string? Description { get; init; }
-        public bool? IsPaused { get; init; }
-        public int? ConcurrencyLimit { get; init; }
-        public int? Priority { get; init; }
     }
 }

@@ -9,7 +9,9 @@ public sealed record Decision(SetStateStatus Status, StateCreate? NewState, stri
 /// Prefect's core flow-run rules that matter here, as a pure function (unit-testable, same on every
 /// store): nothing leaves a terminal state without force; a second Pending (another worker's claim)
 /// is aborted; Running before the scheduled time waits; a failure with retries left is rejected in
-/// favour of AwaitingRetry. Scheduled → Pending carries the scheduled time along (CopyScheduledTime).
+/// favour of AwaitingRetry. Scheduled → Pending carries the scheduled time along (CopyScheduledTime). A proposal
+/// whose <c>transition_id</c> is the current state's is a client's retry of a transition that already landed:
+/// REJECT with the current state, before any other rule (PreventDuplicateTransitions).
 /// </summary>
 public static class OrchestrationPolicy
 {
@@ -19,6 +21,11 @@ public static class OrchestrationPolicy
         if (force || current is null)
         {
             return new Decision(SetStateStatus.Accept, proposed, null);
+        }
+
+        if (proposed.StateDetails?.TransitionId is { } transitionId && current.StateDetails.TransitionId == transitionId)
+        {
+            return new Decision(SetStateStatus.Reject, null, "This run has already made this state transition.");
         }
 
         if (current.Type.IsTerminal())

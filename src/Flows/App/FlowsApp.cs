@@ -20,8 +20,14 @@ public static class FlowsApp
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        if (args.Length == 0 && Environment.GetEnvironmentVariable(DeployedRunner.FlowRunIdVariable) is { Length: > 0 } flowRunId)
+        if (RunnerCommand.IsRunner(args, Environment.GetEnvironmentVariable(DeployedRunner.FlowRunIdVariable), out var flowRunId))
         {
+            if (flowRunId is null)
+            {
+                await error.WriteLineAsync("error " + RunnerCommand.MissingFlowRunId(args)).ConfigureAwait(false);
+                return FlowsExitCodes.BadInput;
+            }
+
             return await RunDeployedAsync(flowRunId, output, error, cancellationToken).ConfigureAwait(false);
         }
 
@@ -74,7 +80,7 @@ public static class FlowsApp
     {
         if (!Guid.TryParse(flowRunId, out var id))
         {
-            await error.WriteLineAsync($"error FLOWS2207: {DeployedRunner.FlowRunIdVariable} is not a flow run id: '{flowRunId}'.").ConfigureAwait(false);
+            await error.WriteLineAsync($"error FLOWS2207: '{flowRunId}' is not a flow run id (from {DeployedRunner.FlowRunIdVariable} or 'prefect flow-run execute ID').").ConfigureAwait(false);
             return FlowsExitCodes.BadInput;
         }
 
@@ -85,7 +91,8 @@ public static class FlowsApp
             return FlowsExitCodes.BadInput;
         }
 
-        using var client = new PrefectClient(options);
+        // The runner rides out an API outage (FLOWS_API_OUTAGE_BUDGET_SECONDS, default 5 minutes) rather than lose the run.
+        using var client = new PrefectClient(options.ForLongRunningProcess());
         return await DeployedRunner.RunAsync(id, client, output, error, Environment.GetEnvironmentVariable(DeployedRunner.SigtermBehaviorVariable), cancellationToken).ConfigureAwait(false);
     }
 

@@ -25,6 +25,7 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private bool _reportedFailure;
+    private List<LogCreate>? _unsent;
 
     public ApiLogShipper(PrefectClient client, Guid flowRunId, TextWriter error, int maxBatchCount = 200, int maxBatchBytes = 1_000_000, TimeSpan? interval = null)
     {
@@ -71,6 +72,11 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_unsent is { } lost)
+        {
+            await _error.WriteLineAsync($"warning FLOWS2102: {lost.Count + _queue.Count} log line(s) were not sent: the API did not answer.").ConfigureAwait(false);
+        }
+
         _stop.Dispose();
         _signal.Dispose();
         _sending.Dispose();
@@ -111,23 +117,12 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
 
     private async Task SendQueuedAsync(CancellationToken cancellationToken)
     {
-        while (!_queue.IsEmpty)
+        while (_unsent is not null || !_queue.IsEmpty)
         {
-            var batch = new List<LogCreate>();
-            var bytes = 0;
-            while (batch.Count < MaxBatchCount && _queue.TryPeek(out var next))
-            {
-                var size = Encoding.UTF8.GetByteCount(next.Message) + 128;
-                if (batch.Count > 0 && bytes + size > MaxBatchBytes)
-                {
-                    break;
-                }
-
-                _queue.TryDequeue(out _);
-                batch.Add(next);
-                bytes += size;
-            }
-
+            // A batch the API did not take is sent again first, as it was: the server's content-derived log ids
+            // make a batch whose first answer was lost harmless to repeat, and order is kept.
+            var batch = _unsent ?? NextBatch();
+            _unsent = null;
             try
             {
                 await _client.Logs.CreateLogsAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -135,24 +130,44 @@ internal sealed class ApiLogShipper : IFlowLogSink, IAsyncDisposable
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // Stopping: put nothing back; the final flush (uncancelled) sends what is still queued.
-                foreach (var record in batch)
-                {
-                    _queue.Enqueue(record);
-                }
-
+                // Stopping: the final flush (uncancelled) sends it.
+                _unsent = batch;
                 return;
             }
             catch (Exception e) when (e is PrefectApiException or HttpRequestException or TaskCanceledException)
             {
-                // Logs must never fail the run; say once that they could not be shipped.
+                // The client's own retries are spent (the API has been unreachable for its outage budget). Keep the
+                // batch for the next flush; the last flush gives up on it. Logs never fail the run.
+                _unsent = batch;
                 if (!_reportedFailure)
                 {
                     _reportedFailure = true;
-                    await _error.WriteLineAsync($"warning FLOWS2101: could not send {batch.Count} log line(s) to the API: {e.Message}").ConfigureAwait(false);
+                    await _error.WriteLineAsync($"warning FLOWS2101: could not send {batch.Count} log line(s) to the API yet: {e.Message}").ConfigureAwait(false);
                 }
+
+                return;
             }
         }
+    }
+
+    private List<LogCreate> NextBatch()
+    {
+        var batch = new List<LogCreate>();
+        var bytes = 0;
+        while (batch.Count < MaxBatchCount && _queue.TryPeek(out var next))
+        {
+            var size = Encoding.UTF8.GetByteCount(next.Message) + 128;
+            if (batch.Count > 0 && bytes + size > MaxBatchBytes)
+            {
+                break;
+            }
+
+            _queue.TryDequeue(out _);
+            batch.Add(next);
+            bytes += size;
+        }
+
+        return batch;
     }
 
     private static int Level(LogLevel level) => level switch

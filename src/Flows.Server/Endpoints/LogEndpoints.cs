@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Flows.Api.Models;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
@@ -8,20 +7,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
-/// <summary>Health, version, logs and variables.</summary>
-internal static class MiscEndpoints
+/// <summary>Writing and reading logs (Prefect's api/logs.py).</summary>
+internal static class LogEndpoints
 {
-    /// <summary>The Prefect server version whose API this server speaks.</summary>
-    public const string PrefectApiVersion = "3.4.0";
-
     private const int MaxLogBatch = 10_000;
 
     public static void Map(IEndpointRouteBuilder api, Database db)
     {
-        api.MapGet("/health", () => Body.Json(true));
-        api.MapGet("/version", () => Body.Json(PrefectApiVersion));
-        api.MapGet("/admin/version", () => Body.Json(PrefectApiVersion));
-
         api.MapPost("/logs/", async (HttpRequest request, CancellationToken ct) =>
         {
             var logs = await Body.ReadListAsync<LogCreateBody>(request);
@@ -44,8 +36,10 @@ internal static class MiscEndpoints
                 var now = DateTimeOffset.UtcNow;
                 foreach (var l in logs)
                 {
-                    var log = new Log { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
-                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b)",
+                    // A content-derived id makes a repeated batch (its first answer lost) store nothing twice.
+                    var id = LogIds.For(l.FlowRunId, l.TaskRunId, l.Name!, l.Level!.Value, l.Timestamp!.Value, l.Message!);
+                    var log = new Log { Id = id, Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
+                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b) ON CONFLICT (id) DO NOTHING",
                         ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
                         ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
                 }
@@ -77,29 +71,6 @@ internal static class MiscEndpoints
                 $"SELECT body FROM logs{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
             return Body.Json(logs);
         });
-
-        api.MapGet("/variables/name/{name}", async (string name, CancellationToken ct) =>
-            Body.Json(await db.ReadAsync(c => Rows.OneAsync<Variable>(c, null, "SELECT body FROM variables WHERE name = @n", ("n", name)), ct)
-                ?? throw ApiException.NotFound("Variable")));
-
-        api.MapPost("/variables/", async (HttpRequest request, CancellationToken ct) =>
-        {
-            var create = await Body.ReadAsync<VariableCreateBody>(request);
-            Body.CheckName(create.Name, "Variable");
-            var variable = await db.WriteAsync(async (c, t) =>
-            {
-                if (await c.ScalarAsync<string>(t, "SELECT id FROM variables WHERE name = @n", ("n", create.Name)) is not null)
-                {
-                    throw ApiException.Conflict($"A variable named '{create.Name}' already exists.");
-                }
-
-                var now = DateTimeOffset.UtcNow;
-                var v = new Variable { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name!, Value = create.Value ?? JsonDocument.Parse("null").RootElement.Clone(), Tags = create.Tags ?? [] };
-                await c.ExecuteAsync(t, "INSERT INTO variables (id, name, body) VALUES (@id, @n, @b)", ("id", v.Id.ToString()), ("n", v.Name), ("b", Rows.Json(v)));
-                return v;
-            }, ct);
-            return Body.Json(variable, 201);
-        });
     }
 
     private sealed class LogCreateBody
@@ -110,12 +81,5 @@ internal static class MiscEndpoints
         public DateTimeOffset? Timestamp { get; init; }
         public Guid? FlowRunId { get; init; }
         public Guid? TaskRunId { get; init; }
-    }
-
-    private sealed class VariableCreateBody
-    {
-        public string? Name { get; init; }
-        public JsonElement? Value { get; init; }
-        public IList<string>? Tags { get; init; }
     }
 }
