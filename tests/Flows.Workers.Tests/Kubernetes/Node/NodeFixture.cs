@@ -110,6 +110,16 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public Task<FlowRun> WaitAsync(Guid runId, Func<FlowRun, bool> done) => Docker.Server.WaitAsync(runId, done);
 
+    /// <summary>Waits (a minute at most) until the run's logs hold <paramref name="message"/>: the runner sends them in batches.</summary>
+    public async Task WaitForLogAsync(Guid runId, string message)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!(await LogsAsync(runId)).Contains(message))
+        {
+            await Task.Delay(100, limit.Token);
+        }
+    }
+
     public async Task<IReadOnlyList<string>> LogsAsync(Guid runId) =>
         (await Client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [runId] } } })).Select(l => l.Message ?? string.Empty).ToList();
 }
