@@ -11,7 +11,8 @@ namespace Flows.Workers.Tests.Kubernetes.Node;
 /// fails, a container killed mid-run, a run cancelled from the API. Same set-up as <see cref="SeedPathTests"/>:
 /// the chart's RBAC enforced, our worker with its token.
 /// </summary>
-public sealed class NodeFailureTests : IClassFixture<NodeFixture>
+[Collection(NodeCollection.Name)]
+public sealed class NodeFailureTests
 {
     private const string Namespace = NodeFixture.Namespace;
 

@@ -9,6 +9,13 @@ using Flows.Workers.Tests.Docker;
 
 namespace Flows.Workers.Tests.Kubernetes.Node;
 
+/// <summary>The node tests share one <see cref="NodeFixture"/> (its images are built once) and run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class NodeCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "fake node";
+}
+
 /// <summary>
 /// The real server, the real Docker Engine and lab registry (through <see cref="DockerFixture"/>), and the images the
 /// node runs: samples/hello and tests/Flows.Runner.TestApp (wait, fail), each pushed to localhost:5000 once. Each test

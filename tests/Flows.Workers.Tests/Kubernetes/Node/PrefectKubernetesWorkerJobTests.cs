@@ -14,7 +14,8 @@ namespace Flows.Workers.Tests.Kubernetes.Node;
 /// an env list, slugified labels, generateName from the run's name. It is created with the worker chart's service
 /// account, and the fake's Docker node runs it. Only the worker differs from production.
 /// </summary>
-public sealed class PrefectKubernetesWorkerJobTests : IClassFixture<NodeFixture>
+[Collection(NodeCollection.Name)]
+public sealed class PrefectKubernetesWorkerJobTests
 {
     private const string Namespace = NodeFixture.Namespace;
 

@@ -11,7 +11,8 @@ namespace Flows.Workers.Tests.Kubernetes.Node;
 /// worker with the chart's service account token, the seed's pool, hello/default and hello/arthur run by the real
 /// runner inside the hello image on the Docker Engine, their Jobs collected by their TTL.
 /// </summary>
-public sealed class SeedPathTests : IClassFixture<NodeFixture>
+[Collection(NodeCollection.Name)]
+public sealed class SeedPathTests
 {
     private const string Namespace = NodeFixture.Namespace;
 
