@@ -60,6 +60,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>The message of every 403 an RBAC check (or <see cref="DenyAccess"/>) answered, in order.</summary>
     public IReadOnlyList<string> Refusals => _http.Refusals;
 
+    /// <summary>Every authorization decision (user, verb, resource, namespace, allowed), in order: which calls a client really makes.</summary>
+    public IReadOnlyList<AccessRecord> Access => _http.Access;
+
     /// <summary>With <see cref="FakeApiServerOptions.Rbac"/>: a token in system:masters (what <see cref="CreateClient()"/> sends); else null.</summary>
     public string? AdminToken => _tokens?.AdminToken;
 

@@ -17,6 +17,7 @@ internal sealed class HttpFrontEnd
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<AccessRule> _denied = [];
     private readonly ConcurrentQueue<string> _refusals = new();
+    private readonly ConcurrentQueue<AccessRecord> _access = new();
     private readonly CancellationToken _stopping;
     private readonly TokenAuthenticator? _tokens;
     private readonly RbacAuthorizer? _rbac;
@@ -34,6 +35,9 @@ internal sealed class HttpFrontEnd
 
     /// <summary>The message of every 403 (RBAC or deny list) answered so far, in order.</summary>
     public IReadOnlyList<string> Refusals => _refusals.ToArray();
+
+    /// <summary>Every authorization decision so far, in order.</summary>
+    public IReadOnlyList<AccessRecord> Access => _access.ToArray();
 
     public string User { get; set; } = "system:serviceaccount:prefect:prefect-worker";
 
@@ -231,7 +235,9 @@ internal sealed class HttpFrontEnd
             denied = _denied.Exists(r => r.Applies(verb, route.RbacResource, route.Namespace));
         }
 
-        if (!denied && (_rbac is null || _rbac.Allows(user!, verb, route.Kind.Group, route.Kind.Plural, route.Subresource, route.Namespace, route.Name)))
+        var allowed = !denied && (_rbac is null || _rbac.Allows(user!, verb, route.Kind.Group, route.Kind.Plural, route.Subresource, route.Namespace, route.Name));
+        _access.Enqueue(new AccessRecord(user?.Name ?? User, verb, route.RbacResource, route.Kind.Group, route.Namespace, allowed));
+        if (allowed)
         {
             return;
         }

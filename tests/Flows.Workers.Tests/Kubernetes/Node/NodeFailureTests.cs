@@ -122,6 +122,7 @@ public sealed class NodeFailureTests
         await running;
 
         Assert.True(run.StateType == StateType.Cancelled, $"{run.StateType}: {run.State?.Message}\n{Text(output)}");
+        Assert.Contains(cluster.Access, a => a is { User: NodeFixture.WorkerUser, Verb: "delete", Resource: "jobs", Allowed: true });
         Assert.Empty(JobsOfRun(cluster, runId));
         Assert.Null(cluster.GetPod(Namespace, pod.Metadata.Name));
         Assert.Empty(cluster.Refusals);

@@ -28,6 +28,9 @@ public sealed class NodeFixture : IAsyncLifetime
     /// <summary>The chart's release: its ServiceAccount, Role and RoleBinding are all named so.</summary>
     public const string Release = "flows-worker";
 
+    /// <summary>The user the chart's ServiceAccount authenticates as.</summary>
+    public const string WorkerUser = "system:serviceaccount:prefect:flows-worker";
+
     public DockerFixture Docker { get; } = new();
 
     public PrefectClient Client => Docker.Server.Client;

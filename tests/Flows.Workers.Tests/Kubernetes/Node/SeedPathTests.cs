@@ -50,6 +50,10 @@ public sealed class SeedPathTests
         // The pod's log (the container's output) was followed into the worker's output.
         Assert.Contains("Hello, Arthur!", Text(output), StringComparison.Ordinal);
         Assert.Empty(cluster.Refusals);
+        // The calls the worker really made on this path, each granted by the chart's Role.
+        Assert.Equal(
+            ["create batch/jobs", "get /pods/log", "list /pods", "list batch/jobs", "watch /pods"],
+            cluster.Access.Where(a => a.User == NodeFixture.WorkerUser).Select(a => $"{a.Verb} {a.ApiGroup}/{a.Resource}").Distinct().Order(StringComparer.Ordinal));
 
         // Each run had a Job, Complete, whose pod ran a container that is still there (as on a node) until the TTL.
         var jobs = cluster.ListJobs(Namespace);
