@@ -53,21 +53,33 @@ public static class FlowsServer
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger<Scheduling.SchedulerLoop>()));
             }
 
+            if (options.OrphanTimeout > TimeSpan.Zero)
+            {
+                builder.Services.AddHostedService(sp => new Orchestration.OrphanSweeperLoop(database, options.OrphanTimeout,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<Orchestration.OrphanSweeperLoop>()));
+            }
+
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var auth = new Ui.UiAuth(options.ApiKeys);
             app.Use(async (context, next) => await HandleAsync(context, next, auth, logger).ConfigureAwait(false));
             var api = app.MapGroup("/api");
-            AdminEndpoints.Map(api);
+            AdminEndpoints.Map(api, options.ResolvedFlowsHome);
+            CollectionEndpoints.Map(api);
             FlowEndpoints.Map(api, database);
-            FlowRunEndpoints.Map(api, database);
+            FlowRunEndpoints.Map(api, database, options.ConcurrencySlotWait);
             FlowRunStateEndpoints.Map(api, database);
+            FlowRunInsightEndpoints.Map(api, database);
             DeploymentEndpoints.Map(api, database);
+            DeploymentScheduleEndpoints.Map(api, database);
             WorkPoolEndpoints.Map(api, database);
             WorkQueueEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
             LogEndpoints.Map(api, database);
+            EventEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
+            UiApiEndpoints.Map(api, database);
+            MissingObjectEndpoints.Map(api, database);
             Ui.UiEndpoints.Map(app, database, auth);
             app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -109,6 +121,15 @@ public static class FlowsServer
         try
         {
             await next(context).ConfigureAwait(false);
+        }
+        catch (ApiException ex) when (ex.Payload is not null)
+        {
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = (int)ex.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(JsonSerializer.Serialize(ex.Payload)).ConfigureAwait(false);
+            }
         }
         catch (ApiException ex)
         {

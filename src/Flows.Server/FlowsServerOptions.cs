@@ -29,7 +29,16 @@ public sealed record FlowsServerOptions
     /// <summary>How often schedules are turned into runs; zero turns the scheduler loop off.</summary>
     public TimeSpan SchedulerInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME and FLOWS_SERVER_API_KEYS (comma-separated).</summary>
+    /// <summary>How long a run whose claim found no free concurrency slot waits before it is due again
+    /// (Prefect's PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS, default 30).</summary>
+    public TimeSpan ConcurrencySlotWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a Pending or Running run's runner and every worker of its pool must be silent before the server
+    /// marks it Crashed (<see cref="Orchestration.OrphanSweeper"/>); zero turns it off. FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
+    public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated),
+    /// PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS and FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
     public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
@@ -39,6 +48,10 @@ public sealed record FlowsServerOptions
             FlowsHome = NullIfEmpty(getVariable("FLOWS_HOME")),
             ApiKeys = (getVariable("FLOWS_SERVER_API_KEYS") ?? string.Empty)
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ConcurrencySlotWait = double.TryParse(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait >= 0 ? TimeSpan.FromSeconds(wait) : TimeSpan.FromSeconds(30),
+            OrphanTimeout = double.TryParse(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var orphan) && orphan >= 0 ? TimeSpan.FromSeconds(orphan) : TimeSpan.FromMinutes(5),
         };
     }
 

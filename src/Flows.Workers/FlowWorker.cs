@@ -53,10 +53,7 @@ public sealed class FlowWorker
         var heartbeat = HeartbeatLoopAsync(stopHeartbeat.Token);
         try
         {
-            if (_infrastructure is IReattachableInfrastructure)
-            {
-                await ReattachAsync(pool, cancellationToken).ConfigureAwait(false);
-            }
+            await ReattachAsync(pool, cancellationToken).ConfigureAwait(false);
 
             while (!cancellationToken.IsCancellationRequested)
             {
@@ -127,19 +124,20 @@ public sealed class FlowWorker
         }
     }
 
-    private void Submit(WorkPool pool, FlowRun run)
+    private void Submit(WorkPool pool, FlowRun run, bool reattach = false)
     {
         var stop = new CancellationTokenSource();
         var detach = new CancellationTokenSource();
-        _running[run.Id] = (Task.Run(() => ExecuteAsync(pool, run, stop.Token, detach.Token), CancellationToken.None), stop, detach);
+        _running[run.Id] = (Task.Run(() => ExecuteAsync(pool, run, reattach, stop.Token, detach.Token), CancellationToken.None), stop, detach);
         Interlocked.Increment(ref _submitted);
     }
 
     /// <summary>
-    /// Takes back the pool's runs a previous worker left on infrastructure that outlives it (Pending, Running or
-    /// Cancelling with an infrastructure id): each is submitted again and the infrastructure attaches to what it
-    /// created for the run. Another live worker of the pool may be watching the same run; a second watcher creates
-    /// nothing and only proposes a final state when the run has none.
+    /// Takes back the pool's runs a previous worker left behind (Pending, Running or Cancelling with an infrastructure
+    /// id, every one of the pool, paged): each is submitted again and the infrastructure attaches to what it created
+    /// for the run (a Job by its label, a container by its id, a process by its pid and start time) or, when that is
+    /// gone, says so and the run is marked Crashed with the reason. Another live worker of the pool may be watching
+    /// the same run; a second watcher creates nothing and only proposes a final state when the run has none.
     /// </summary>
     private async Task ReattachAsync(WorkPool pool, CancellationToken cancellationToken)
     {
@@ -170,19 +168,25 @@ public sealed class FlowWorker
             return;
         }
 
-        foreach (var run in runs.Where(r => r.WorkPoolName == pool.Name && !string.IsNullOrEmpty(r.InfrastructurePid) && !_running.ContainsKey(r.Id)))
+        foreach (var run in runs.Where(r => r.WorkPoolName == pool.Name && !string.IsNullOrEmpty(r.InfrastructurePid) && !_running.ContainsKey(r.Id)
+            && _infrastructure.CanReattach(r.InfrastructurePid!)))
         {
             Say($"Re-attaching to flow run '{run.Name}' ({run.Id}, {run.StateName}) on {run.InfrastructurePid}.");
-            Submit(pool, run);
+            Submit(pool, run, reattach: true);
         }
     }
 
-    private async Task ExecuteAsync(WorkPool pool, FlowRun run, CancellationToken stop, CancellationToken detach)
+    private async Task ExecuteAsync(WorkPool pool, FlowRun run, bool reattach, CancellationToken stop, CancellationToken detach)
     {
         try
         {
             Say($"Submitting flow run '{run.Name}' ({run.Id}).");
             var job = await PrepareAsync(pool, run, stop).ConfigureAwait(false);
+            if (reattach)
+            {
+                job = job with { ExistingInfrastructureId = run.InfrastructurePid };
+            }
+
             var result = _infrastructure is IReattachableInfrastructure reattachable
                 ? await reattachable.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), detach, stop).ConfigureAwait(false)
                 : await _infrastructure.RunAsync(job, id => RecordInfrastructureAsync(run.Id, id), stop).ConfigureAwait(false);
@@ -318,7 +322,7 @@ public sealed class FlowWorker
         }
     }
 
-    /// <summary>One filter call per poll: which of this worker's runs were asked to cancel.</summary>
+    /// <summary>One filter call per poll (per 200 runs): which of this worker's runs were asked to cancel.</summary>
     private async Task CheckCancellingAsync(CancellationToken cancellationToken)
     {
         var ids = _running.Keys.ToList();
@@ -327,11 +331,16 @@ public sealed class FlowWorker
             return;
         }
 
-        var cancelling = await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+        var cancelling = new List<FlowRun>();
+        foreach (var chunk in ids.Chunk(200)) // Prefect's page limit
         {
-            FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = ids }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Cancelling] } } },
-            Limit = ids.Count,
-        }, cancellationToken).ConfigureAwait(false);
+            cancelling.AddRange(await _client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest
+            {
+                FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = chunk }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Cancelling] } } },
+                Limit = chunk.Length,
+            }, cancellationToken).ConfigureAwait(false));
+        }
+
         foreach (var run in cancelling)
         {
             if (run.StateType == StateType.Cancelling && _running.TryGetValue(run.Id, out var entry) && !entry.Stop.IsCancellationRequested)
@@ -432,7 +441,14 @@ public sealed class FlowWorker
         {
             try
             {
-                return await client.WorkPools.ReadWorkPoolAsync(poolName, cancellationToken).ConfigureAwait(false);
+                // A client with an outage budget retries quietly inside the call: say that we are waiting.
+                var read = client.WorkPools.ReadWorkPoolAsync(poolName, cancellationToken);
+                if (await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(3), cancellationToken)).ConfigureAwait(false) != read)
+                {
+                    say($"Waiting for the API at {client.Options.ApiUrl}: it is not answering yet.");
+                }
+
+                return await read.ConfigureAwait(false);
             }
             catch (PrefectApiException e) when (e.StatusCode == 0 || (int)e.StatusCode >= 500 || e.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
             {

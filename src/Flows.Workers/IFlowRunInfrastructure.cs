@@ -14,4 +14,10 @@ public interface IFlowRunInfrastructure
     /// (pid, container id, job name) once it exists; cancellation stops the infrastructure.
     /// </summary>
     Task<InfrastructureResult> RunAsync(FlowRunJob job, Func<string, Task> started, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this worker can judge the infrastructure behind <paramref name="infrastructureId"/> when it re-attaches
+    /// after a restart (a process of another host cannot be watched from here: it is left to that host's worker).
+    /// </summary>
+    bool CanReattach(string infrastructureId) => true;
 }

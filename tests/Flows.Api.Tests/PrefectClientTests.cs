@@ -46,15 +46,73 @@ public class PrefectClientTests
     }
 
     [Fact]
-    public async Task Does_not_retry_a_state_proposal()
+    public async Task A_state_proposal_carries_a_transition_id_is_retried_with_it_and_a_reject_naming_it_reads_as_accept()
     {
+        var runId = Guid.NewGuid();
         var handler = new StubHandler().Answer(HttpStatusCode.ServiceUnavailable, """{"detail":"busy"}""");
         using var client = Client(handler);
-        var ex = await Assert.ThrowsAsync<PrefectApiException>(() =>
-            client.FlowRuns.SetFlowRunStateAsync(Guid.NewGuid(), new StateCreate { Type = StateType.Pending }));
-        Assert.Single(handler.Requests);
+        handler.Answer(HttpStatusCode.OK, request =>
+        {
+            // The repeat of a transition that landed: Prefect's PreventDuplicateTransitions answers REJECT with the current state.
+            using var sent = System.Text.Json.JsonDocument.Parse(request);
+            var transitionId = sent.RootElement.GetProperty("state").GetProperty("state_details").GetProperty("transition_id").GetString();
+            return $$$$"""{"status":"REJECT","details":{"type":"reject_details","reason":"This run has already made this state transition."},"state":{"id":"{{{{Guid.NewGuid()}}}}","type":"PENDING","name":"Pending","state_details":{"transition_id":"{{{{transitionId}}}}"}}}""";
+        });
+
+        var result = await client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Pending });
+
+        Assert.Equal(SetStateStatus.Accept, result.Status);
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Equal(handler.Requests[0].Body, handler.Requests[1].Body);
+        Assert.Contains("\"transition_id\":\"", handler.Requests[0].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reject_with_another_transition_id_stays_a_reject()
+    {
+        var handler = new StubHandler().Answer(HttpStatusCode.OK,
+            $$$$"""{"status":"REJECT","details":{"type":"reject_details"},"state":{"id":"{{{{Guid.NewGuid()}}}}","type":"SCHEDULED","name":"AwaitingRetry","state_details":{"transition_id":"{{{{Guid.NewGuid()}}}}"}}}""");
+        using var client = Client(handler);
+
+        var result = await client.FlowRuns.SetFlowRunStateAsync(Guid.NewGuid(), new StateCreate { Type = StateType.Failed });
+
+        Assert.Equal(SetStateStatus.Reject, result.Status);
+    }
+
+    [Fact]
+    public async Task With_an_outage_budget_retries_go_on_past_max_retries_until_the_budget_is_spent()
+    {
+        var handler = new StubHandler();
+        for (var i = 0; i < 400; i++)
+        {
+            handler.Answer(HttpStatusCode.ServiceUnavailable, """{"detail":"down"}""");
+        }
+
+        using var client = new PrefectClient(new PrefectClientOptions
+        {
+            ApiUrl = PrefectApiUrl.Parse("http://127.0.0.1:4200/api"),
+            InitialRetryDelay = TimeSpan.FromMilliseconds(1),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(2),
+            MaxRetries = 2,
+        }.ForLongRunningProcess(_ => "0.3"), handler);
+        var ex = await Assert.ThrowsAsync<PrefectApiException>(() => client.Admin.ReadHealthAsync());
+
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ex.StatusCode);
-        Assert.Equal("busy", ex.Detail);
+        Assert.True(handler.Requests.Count > 3, $"{handler.Requests.Count} attempts: the budget, not MaxRetries, ends the retries");
+        Assert.True(handler.Requests.Count < 400, "the budget ends the retries");
+    }
+
+    [Theory]
+    [InlineData(null, 300.0)]
+    [InlineData("", 300.0)]
+    [InlineData("nonsense", 300.0)]
+    [InlineData("42", 42.0)]
+    [InlineData("0.5", 0.5)]
+    public void The_outage_budget_of_a_long_running_process_comes_from_its_variable_or_is_five_minutes(string? value, double seconds)
+    {
+        var options = new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse("http://127.0.0.1:4200/api") }.ForLongRunningProcess(
+            name => name == PrefectClientOptions.OutageBudgetVariable ? value : null);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.OutageBudget);
     }
 
     [Fact]

@@ -6,13 +6,13 @@ namespace Flows.Api.Tests;
 /// <summary>Answers requests from a queue of canned responses and records what was sent.</summary>
 internal sealed class StubHandler : HttpMessageHandler
 {
-    private readonly Queue<Func<HttpResponseMessage>> _answers = new();
+    private readonly Queue<Func<string?, HttpResponseMessage>> _answers = new();
 
     public List<(HttpRequestMessage Request, string? Body)> Requests { get; } = [];
 
     public StubHandler Answer(HttpStatusCode status, string? json = null, Action<HttpResponseMessage>? configure = null)
     {
-        _answers.Enqueue(() =>
+        _answers.Enqueue(_ =>
         {
             var response = new HttpResponseMessage(status);
             if (json is not null)
@@ -26,9 +26,16 @@ internal sealed class StubHandler : HttpMessageHandler
         return this;
     }
 
+    /// <summary>Answers with JSON made from the request's body (e.g. echoing an id the client generated).</summary>
+    public StubHandler Answer(HttpStatusCode status, Func<string, string> jsonFromRequestBody)
+    {
+        _answers.Enqueue(body => new HttpResponseMessage(status) { Content = new StringContent(jsonFromRequestBody(body ?? string.Empty), Encoding.UTF8, "application/json") });
+        return this;
+    }
+
     public StubHandler Fail()
     {
-        _answers.Enqueue(() => throw new HttpRequestException("connection refused"));
+        _answers.Enqueue(_ => throw new HttpRequestException("connection refused"));
         return this;
     }
 
@@ -36,6 +43,6 @@ internal sealed class StubHandler : HttpMessageHandler
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         Requests.Add((request, body));
-        return _answers.Dequeue()();
+        return _answers.Dequeue()(body);
     }
 }

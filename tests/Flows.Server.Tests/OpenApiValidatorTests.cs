@@ -62,6 +62,23 @@ public class OrchestrationPolicyTests
         Assert.Equal((SetStateStatus.Wait, 300), (wait.Status, wait.DelaySeconds));
     }
 
+    [Theory]
+    [InlineData(StateType.Pending, StateType.Pending)]
+    [InlineData(StateType.Running, StateType.Running)]
+    [InlineData(StateType.Completed, StateType.Completed)]
+    public void A_repeat_of_the_transition_that_landed_is_rejected_with_the_current_state_before_any_other_rule(StateType current, StateType proposed)
+    {
+        var transitionId = Guid.NewGuid();
+        var run = Run(current);
+        run = run with { State = run.State! with { StateDetails = new StateDetails { TransitionId = transitionId } } };
+
+        var repeat = OrchestrationPolicy.Decide(run, new StateCreate { Type = proposed, StateDetails = new StateDetails { TransitionId = transitionId } }, false, Now);
+        var other = OrchestrationPolicy.Decide(run, new StateCreate { Type = proposed, StateDetails = new StateDetails { TransitionId = Guid.NewGuid() } }, false, Now);
+
+        Assert.Equal((SetStateStatus.Reject, null), (repeat.Status, repeat.NewState));
+        Assert.NotEqual(SetStateStatus.Reject, other.Status); // a new proposal meets the usual rules
+    }
+
     [Fact]
     public void Failure_with_retries_left_becomes_awaiting_retry()
     {

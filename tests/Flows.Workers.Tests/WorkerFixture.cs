@@ -41,7 +41,8 @@ public sealed class WorkerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_home);
-        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home });
+        // A short slot wait: runs refused a concurrency slot are due again within the tests' patience.
+        _server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{_home}/flows.db", FlowsHome = _home, ConcurrencySlotWait = TimeSpan.FromSeconds(1) });
         Client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(_server.ApiUrl.ToString()) });
     }
 

@@ -12,8 +12,9 @@ namespace Flows.Testing;
 /// <summary>
 /// A fault-injecting HTTP proxy between a client (runner, worker) and the real server, on a free loopback port.
 /// Every request is forwarded as it is, unless a fault says otherwise: <see cref="Down"/> answers 503 without
-/// forwarding (an outage); <see cref="DropResponses"/> forwards the request, lets the server handle it, then resets
-/// the connection instead of answering (a response lost on the way back: the case that makes a retry dangerous).
+/// forwarding (an outage); <see cref="DropResponses"/> and <see cref="DropRate"/> forward the request, let the server
+/// handle it, then reset the connection instead of answering (a response lost on the way back: the case that makes a
+/// retry dangerous); a server that is not there (restarting) is a 502.
 /// Linked into the test projects that need it (tests/Shared).
 /// </summary>
 internal sealed class FaultProxy : IAsyncDisposable
@@ -33,6 +34,12 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>While true, every request is answered 503 without reaching the server.</summary>
     public bool Down { get; set; }
+
+    /// <summary>The share (0 to 1) of requests whose response is dropped after the server handled them.</summary>
+    public double DropRate { get; set; }
+
+    /// <summary>Random source of <see cref="DropRate"/> (seeded, so a chaos run can be repeated).</summary>
+    public Random Random { get; set; } = new(1);
 
     /// <summary>What reached the proxy: "METHOD path → status" (or "→ dropped", "→ 503 (down)").</summary>
     public ConcurrentQueue<string> Journal { get; } = new();
@@ -89,9 +96,28 @@ internal sealed class FaultProxy : IAsyncDisposable
             forward.Headers.TryAddWithoutValidation("Authorization", request.Headers.Authorization.ToString());
         }
 
-        using var response = await _upstream.SendAsync(forward, context.RequestAborted);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _upstream.SendAsync(forward, context.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            // The server is not there (restarting): what a load balancer in front of it answers.
+            Journal.Enqueue($"{line} → 502 (upstream: {e.Message})");
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+
+        using var _ = response;
         var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
-        if (TakeDrop(request.Method, request.Path.Value ?? string.Empty))
+        bool randomDrop;
+        lock (Random)
+        {
+            randomDrop = DropRate > 0 && Random.NextDouble() < DropRate;
+        }
+
+        if (randomDrop || TakeDrop(request.Method, request.Path.Value ?? string.Empty))
         {
             Journal.Enqueue($"{line} → dropped (server answered {(int)response.StatusCode})");
             context.Abort();

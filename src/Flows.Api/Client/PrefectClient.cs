@@ -28,6 +28,7 @@ public sealed class PrefectClient : IDisposable
         WorkPools = new WorkPoolOperations(transport);
         Logs = new LogOperations(transport);
         Variables = new VariableOperations(transport);
+        Events = new EventOperations(transport);
     }
 
     /// <summary>Creates a client from <c>PREFECT_API_URL</c>/<c>PREFECT_API_KEY</c>; throws when the URL is unset.</summary>
@@ -45,6 +46,7 @@ public sealed class PrefectClient : IDisposable
     public IWorkPoolOperations WorkPools { get; }
     public ILogOperations Logs { get; }
     public IVariableOperations Variables { get; }
+    public IEventOperations Events { get; }
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();

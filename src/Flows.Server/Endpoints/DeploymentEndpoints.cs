@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -94,19 +95,18 @@ internal static class DeploymentEndpoints
 
         api.MapPost("/deployments/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<DeploymentFilterRequest>(request, allowEmpty: true);
-            var where = new SqlWhere();
-            where.AddIn("d.id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("d.name", filter.Deployments?.Name?.Any);
-            where.AddLike("d.name", filter.Deployments?.Name?.Like);
-            where.AddTags("d.tags", filter.Deployments?.Tags);
-            where.AddIn("d.work_queue_name", filter.Deployments?.WorkQueueName?.Any);
-            where.AddIn("d.work_pool_name", filter.WorkPools?.Name?.Any);
-            where.AddFlowFilter(filter.Flows, "f.");
-            var order = filter.Sort switch { "NAME_DESC" => "d.name DESC", "CREATED_DESC" => "d.created DESC", "UPDATED_DESC" => "d.updated DESC", _ => "d.name ASC" };
-            var deployments = await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
-                $"SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
-            return Body.Json(deployments);
+            var filter = await FilterRequest.ReadAsync(request);
+            return Body.Json(await FilterAsync(db, filter, filter.Offset, filter.Limit, ct));
+        });
+
+        api.MapPost("/deployments/count", async (HttpRequest request, CancellationToken ct) =>
+            Body.Json(await CountAsync(db, await FilterRequest.ReadAsync(request), ct)));
+
+        api.MapPost("/deployments/paginate", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var (page, limit) = (filter.Page, filter.Limit);
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -169,6 +169,28 @@ internal static class DeploymentEndpoints
             return Results.NoContent();
         });
     }
+
+    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Deployments(filter, where, db);
+        var order = Sorts[filter.Sort("NAME_ASC", [.. Sorts.Keys])];
+        return db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
+            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+    }
+
+    internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Deployments(filter, where, db);
+        return await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM deployments d{clause}", [.. where.Parameters]), ct);
+    }
+
+    // Prefect's DeploymentSort.
+    private static readonly Dictionary<string, string> Sorts = new()
+    {
+        ["CREATED_DESC"] = "d.created DESC", ["UPDATED_DESC"] = "d.updated DESC", ["NAME_ASC"] = "d.name ASC", ["NAME_DESC"] = "d.name DESC",
+    };
 
     public static async Task<DeploymentResponse> ReadAsync(Database db, Guid id, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)

@@ -1,4 +1,5 @@
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -51,24 +52,12 @@ internal static class LogEndpoints
 
         api.MapPost("/logs/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<LogFilterRequest>(request, allowEmpty: true);
+            var filter = await FilterRequest.ReadAsync(request);
             var where = new SqlWhere();
-            where.AddIn("flow_run_id", filter.Logs?.FlowRunId?.Any?.Select(g => g.ToString()));
-            where.AddIn("task_run_id", filter.Logs?.TaskRunId?.Any?.Select(g => g.ToString()));
-            if (filter.Logs?.Level?.Ge is { } ge)
-            {
-                where.Add($"level >= {where.Param(ge)}");
-            }
-
-            if (filter.Logs?.Level?.Le is { } le)
-            {
-                where.Add($"level <= {where.Param(le)}");
-            }
-
-            where.AddTime("timestamp", filter.Logs?.Timestamp);
-            var order = filter.Sort == "TIMESTAMP_DESC" ? "timestamp DESC, id DESC" : "timestamp ASC, id ASC";
+            var clause = FilterQueries.Logs(filter, where, db);
+            var order = filter.Sort("TIMESTAMP_ASC", "TIMESTAMP_ASC", "TIMESTAMP_DESC") == "TIMESTAMP_DESC" ? "l.timestamp DESC, l.id DESC" : "l.timestamp ASC, l.id ASC";
             var logs = await db.ReadAsync(c => Rows.ManyAsync<Log>(c, null,
-                $"SELECT body FROM logs{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+                $"SELECT l.body FROM logs l{clause} ORDER BY {order} LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
             return Body.Json(logs);
         });
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Flows.Server.WorkPools;
@@ -30,14 +31,20 @@ internal static class WorkPoolEndpoints
 
         api.MapPost("/work_pools/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<WorkPoolFilterRequest>(request, allowEmpty: true);
+            var filter = await FilterRequest.ReadAsync(request);
             var where = new SqlWhere();
-            where.AddIn("id", filter.WorkPools?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("name", filter.WorkPools?.Name?.Any);
-            where.AddIn("type", filter.WorkPools?.Type?.Any);
+            var clause = FilterQueries.WorkPools(filter, where, db);
             var pools = await db.ReadAsync(c => Rows.ManyAsync<WorkPool>(c, null,
-                $"SELECT body FROM work_pools{where} ORDER BY name LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+                $"SELECT wp.body FROM work_pools wp{clause} ORDER BY wp.name LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
             return Body.Json(pools.Select(WithStatus).ToList());
+        });
+
+        api.MapPost("/work_pools/count", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var where = new SqlWhere();
+            var clause = FilterQueries.WorkPools(filter, where, db);
+            return Body.Json(await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM work_pools wp{clause}", [.. where.Parameters]), ct));
         });
 
         api.MapPost("/work_pools/{name}/get_scheduled_flow_runs", async (string name, HttpRequest request, CancellationToken ct) =>
@@ -57,6 +64,12 @@ internal static class WorkPoolEndpoints
             var remaining = body.Limit is { } l and >= 0 ? l : int.MaxValue;
             var runs = await db.ReadAsync(async c =>
             {
+                // Concurrency limits (as Prefect's query does): no more runs than the pool's and each queue's free slots.
+                if (pool.ConcurrencyLimit is { } poolLimit)
+                {
+                    remaining = (int)Math.Min(remaining, Math.Max(0, poolLimit - await ActiveRunsAsync(c, "work_pool_id", pool.Id)));
+                }
+
                 var queues = await Rows.ManyAsync<WorkQueue>(c, null, "SELECT body FROM work_queues WHERE work_pool_id = @p AND is_paused = 0 ORDER BY priority, name",
                     [("p", pool.Id.ToString())]);
                 var found = new List<FlowRun>();
@@ -67,7 +80,17 @@ internal static class WorkPoolEndpoints
                         break;
                     }
 
-                    var take = remaining == int.MaxValue ? string.Empty : $" LIMIT {remaining - found.Count}";
+                    var free = remaining - found.Count;
+                    if (queue.ConcurrencyLimit is { } queueLimit)
+                    {
+                        free = (int)Math.Min(free, Math.Max(0, queueLimit - await ActiveRunsAsync(c, "work_queue_id", queue.Id)));
+                        if (free == 0)
+                        {
+                            continue;
+                        }
+                    }
+
+                    var take = free == int.MaxValue ? string.Empty : $" LIMIT {free}";
                     found.AddRange(await Rows.ManyAsync<FlowRun>(c, null,
                         "SELECT body FROM flow_runs WHERE work_queue_id = @q AND state_type = 'SCHEDULED' AND next_scheduled_start_time <= @b"
                         + (after is null ? string.Empty : " AND next_scheduled_start_time >= @a") + $" ORDER BY next_scheduled_start_time{take}",
@@ -101,6 +124,15 @@ internal static class WorkPoolEndpoints
             await db.WriteAsync(async (c, t) =>
             {
                 var id = await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)) ?? throw ApiException.NotFound($"Work pool '{pool}'");
+                // Deployments name their pool; deleting it under them would leave runs nobody can pick up (a documented
+                // difference from Prefect, which detaches them). Move or delete them first.
+                var users = await Rows.ManyAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE work_pool_name = @n ORDER BY name", [("n", (object?)pool)]);
+                if (users.Count > 0)
+                {
+                    var names = string.Join(", ", users.Take(10).Select(d => $"'{d.Name}' ({d.Id})")) + (users.Count > 10 ? $" and {users.Count - 10} more" : string.Empty);
+                    throw ApiException.Conflict($"Work pool '{pool}' is used by {users.Count} deployment(s): {names}. Move them to another pool or delete them first.");
+                }
+
                 await c.ExecuteAsync(t, "DELETE FROM work_queues WHERE work_pool_id = @id", ("id", id));
                 await c.ExecuteAsync(t, "DELETE FROM workers WHERE work_pool_id = @id", ("id", id));
                 return await c.ExecuteAsync(t, "DELETE FROM work_pools WHERE id = @id", ("id", id));
@@ -108,6 +140,9 @@ internal static class WorkPoolEndpoints
             return Results.NoContent();
         });
     }
+
+    private static async Task<long> ActiveRunsAsync(System.Data.Common.DbConnection c, string column, Guid id)
+        => await c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM flow_runs WHERE {column} = @id AND state_type IN {Orchestration.ConcurrencySlots.ActiveStates}", ("id", id.ToString()));
 
     /// <summary>POST /work_pools/: a pool (default base job template of its type unless one is given) and its default queue. The web UI's create form calls this too.</summary>
     internal static async Task<WorkPool> CreateAsync(Database db, WorkPoolCreateBody create, CancellationToken ct)

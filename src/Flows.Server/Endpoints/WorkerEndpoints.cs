@@ -1,4 +1,5 @@
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
-/// <summary>Worker heartbeats and listing (Prefect's api/workers.py, /work_pools/{pool}/workers).</summary>
+/// <summary>Worker heartbeats, listing and removal (Prefect's api/workers.py, /work_pools/{pool}/workers).</summary>
 internal static class WorkerEndpoints
 {
     /// <summary>Prefect's rule: a worker is offline after missing three heartbeats.</summary>
@@ -42,20 +43,31 @@ internal static class WorkerEndpoints
 
         api.MapPost("/work_pools/{pool}/workers/filter", async (string pool, HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<WorkerFilterRequest>(request, allowEmpty: true);
+            var filter = await FilterRequest.ReadAsync(request);
             var workPool = await WorkPoolEndpoints.ReadAsync(db, pool, ct);
+            var now = DateTimeOffset.UtcNow;
+            // A worker's status follows from its heartbeats, so the status criterion is evaluated against the pool's online workers.
+            var all = await db.ReadAsync(c => Rows.ManyAsync<Worker>(c, null, "SELECT body FROM workers WHERE work_pool_id = @p", [("p", workPool.Id.ToString())]), ct);
+            var online = all.Where(w => IsOnline(w, now)).Select(w => w.Id.ToString()).ToHashSet();
             var where = new SqlWhere();
-            where.Add($"work_pool_id = {where.Param(workPool.Id.ToString())}");
-            where.AddTime("last_heartbeat_time", filter.Workers?.LastHeartbeatTime);
-            var workers = (await db.ReadAsync(c => Rows.ManyAsync<Worker>(c, null, $"SELECT body FROM workers{where} ORDER BY last_heartbeat_time DESC", where.Parameters), ct))
-                .Select(w => w with { Status = IsOnline(w, DateTimeOffset.UtcNow) ? WorkerStatus.Online : WorkerStatus.Offline })
-                .Where(w => filter.Workers?.Status?.Any is not { } any || any.Contains(w.Status))
-                .Where(w => filter.Workers?.Status?.NotAny is not { } notAny || !notAny.Contains(w.Status))
-                .Skip(Math.Max(0, filter.Offset ?? 0)).Take(Body.Limit(filter.Limit)).ToList();
-            return Body.Json(workers);
+            var clause = FilterQueries.Workers(filter, where, db, online);
+            clause += (clause.Length == 0 ? " WHERE " : " AND ") + $"w.work_pool_id = {where.Param(workPool.Id.ToString())}";
+            var workers = await db.ReadAsync(c => Rows.ManyAsync<Worker>(c, null,
+                $"SELECT w.body FROM workers w{clause} ORDER BY w.last_heartbeat_time DESC, w.name LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
+            return Body.Json(workers.Select(w => w with { Status = online.Contains(w.Id.ToString()) ? WorkerStatus.Online : WorkerStatus.Offline }).ToList());
+        });
+
+        api.MapDelete("/work_pools/{pool}/workers/{name}", async (string pool, string name, CancellationToken ct) =>
+        {
+            var workPool = await WorkPoolEndpoints.ReadAsync(db, pool, ct);
+            if (await db.WriteAsync((c, t) => c.ExecuteAsync(t, "DELETE FROM workers WHERE work_pool_id = @p AND name = @n", ("p", workPool.Id.ToString()), ("n", name)), ct) == 0)
+            {
+                throw ApiException.NotFound($"Worker '{name}'");
+            }
+
+            return Results.NoContent();
         });
     }
-
 
     public static bool IsOnline(Worker worker, DateTimeOffset now)
         => worker.LastHeartbeatTime is { } last

@@ -19,19 +19,34 @@ public static class Scheduler
     private static readonly TimeSpan MinHorizon = TimeSpan.FromHours(1);
     private static readonly TimeSpan MaxHorizon = TimeSpan.FromDays(100);
 
-    /// <summary>Schedules every unpaused deployment with active schedules.</summary>
-    public static Task<int> RunOnceAsync(Database db, CancellationToken cancellationToken)
-        => db.WriteAsync(async (c, t) =>
+    /// <summary>
+    /// Schedules every unpaused deployment with active schedules, each in a transaction of its own: one deployment
+    /// that cannot be scheduled (its pool is gone, its schedule cannot be read, another replica inserted the same run
+    /// first) is reported to <paramref name="failed"/> and never stops the others.
+    /// </summary>
+    public static async Task<int> RunOnceAsync(Database db, CancellationToken cancellationToken, Action<DeploymentResponse, Exception>? failed = null)
+    {
+        var deployments = await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments", []), cancellationToken).ConfigureAwait(false);
+        var count = 0;
+        foreach (var deployment in deployments.Where(d => !d.Paused && d.Schedules.Any(s => s.Active)))
         {
-            var count = 0;
-            var now = DateTimeOffset.UtcNow;
-            foreach (var deployment in await Rows.ManyAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments", []))
+            try
             {
-                count += await ScheduleDeploymentAsync(c, t, deployment, now);
+                count += await db.WriteAsync(async (c, t) =>
+                {
+                    // Read again inside the write: the deployment may have changed or gone since the list was read.
+                    var current = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deployment.Id.ToString()));
+                    return current is null ? 0 : await ScheduleDeploymentAsync(c, t, current, DateTimeOffset.UtcNow);
+                }, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed?.Invoke(deployment, e);
+            }
+        }
 
-            return count;
-        }, cancellationToken);
+        return count;
+    }
 
     internal static async Task<int> ScheduleDeploymentAsync(DbConnection c, DbTransaction t, DeploymentResponse deployment, DateTimeOffset now)
     {
@@ -61,7 +76,8 @@ public static class Scheduler
                 }
 
                 Guid? poolId = deployment.WorkPoolName is { } pool
-                    ? Guid.Parse((await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)))!)
+                    ? Guid.Parse(await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool))
+                        ?? throw new InvalidOperationException($"its work pool '{pool}' does not exist"))
                     : null;
                 var run = new FlowRun
                 {

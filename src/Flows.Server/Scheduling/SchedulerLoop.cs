@@ -14,7 +14,8 @@ internal sealed class SchedulerLoop(Database database, TimeSpan interval, ILogge
         {
             try
             {
-                await Scheduler.RunOnceAsync(database, stoppingToken).ConfigureAwait(false);
+                await Scheduler.RunOnceAsync(database, stoppingToken, (deployment, e) =>
+                    logger.LogWarning("Scheduling deployment '{Deployment}' ({Id}) failed: {Reason}", deployment.Name, deployment.Id, e.Message)).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -47,5 +47,10 @@ internal static class Migrations
             "CREATE INDEX ix_deployments_name ON deployments (name, id)",
             "CREATE INDEX ix_workers_pool_heartbeat ON workers (work_pool_id, last_heartbeat_time)",
         ]),
+        new(4,
+        [
+            // The last prefect.flow-run.heartbeat event of each run (POST /events), for finding runs whose runner died.
+            "CREATE TABLE flow_run_heartbeats (flow_run_id TEXT PRIMARY KEY, last_heartbeat TEXT NOT NULL)",
+        ]),
     ];
 }

@@ -48,6 +48,11 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         try
         {
             var spec = DockerContainerSpec.From(job);
+            if (job.ExistingInfrastructureId is { } existing)
+            {
+                return await ReattachAsync(existing, spec, cancellationToken).ConfigureAwait(false);
+            }
+
             await EnsureImageAsync(spec, cancellationToken).ConfigureAwait(false);
             var id = await CreateContainerAsync(spec, cancellationToken).ConfigureAwait(false);
             try
@@ -174,20 +179,56 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         }
 
         await started(id).ConfigureAwait(false);
+        return await WatchAsync(id, spec, since: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A container a previous worker started for this run (its recorded id): watched to its end like one of ours,
+    /// its output from now on; gone is a result that says so. With <c>auto_remove</c> it is removed once it has ended.
+    /// </summary>
+    private async Task<InfrastructureResult> ReattachAsync(string id, DockerContainerSpec spec, CancellationToken cancellationToken)
+    {
+        if (await InspectOrNullAsync(id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return new InfrastructureResult(-1, $"its container {Short(id)} is gone: it was removed while no worker watched it");
+        }
+
+        Say($"Re-attached to container {Short(id)}.");
+        try
+        {
+            return await WatchAsync(id, spec, since: DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (spec.AutoRemove)
+            {
+                await RemoveQuietlyAsync(id).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<InfrastructureResult> WatchAsync(string id, DockerContainerSpec spec, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
         var tail = new ErrorTail();
         using var stopLogs = new CancellationTokenSource();
-        var logs = StreamLogsAsync(id, spec.StreamOutput, tail, stopLogs.Token);
+        var logs = StreamLogsAsync(id, spec.StreamOutput, tail, since, stopLogs.Token);
         long exitCode;
         try
         {
-            exitCode = (await docker.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false)).StatusCode;
+            exitCode = await WaitForExitAsync(id, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await KillQuietlyAsync(id).ConfigureAwait(false);
-            exitCode = (await docker.Containers.WaitContainerAsync(id, CancellationToken.None).ConfigureAwait(false)).StatusCode;
+            exitCode = await WaitForExitAsync(id, CancellationToken.None).ConfigureAwait(false);
             await logs.ConfigureAwait(false);
             return new InfrastructureResult(ToInt(exitCode), "the container was killed (cancelled)");
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            await stopLogs.CancelAsync().ConfigureAwait(false);
+            await logs.ConfigureAwait(false);
+            return new InfrastructureResult(-1, $"container {Short(id)} disappeared while the run was going on (removed by someone else?)");
         }
 
         await logs.ConfigureAwait(false);
@@ -201,12 +242,75 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         return new InfrastructureResult(ToInt(exitCode), $"container {Short(id)} exited with code {exitCode}{why}{tail.Describe()}");
     }
 
-    /// <summary>Follows the container's output to its end, line by line, to the worker's output when asked; keeps the last stderr lines for the crash reason.</summary>
-    private async Task StreamLogsAsync(string id, bool stream, ErrorTail tail, CancellationToken cancellationToken)
+    /// <summary>
+    /// The container's exit code. A broken wait stream (the Engine restarted, a socket reset) is not the container's
+    /// end: the container is inspected and, while it runs, waited for again, with backoff (up to 30 s) for as long as
+    /// the Engine does not answer. A container that no longer exists throws <see cref="DockerContainerNotFoundException"/>.
+    /// </summary>
+    private async Task<long> WaitForExitAsync(string id, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                return (await docker.Containers.WaitContainerAsync(id, cancellationToken).ConfigureAwait(false)).StatusCode;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException
+                || (e is DockerApiException api && api is not DockerContainerNotFoundException && api.StatusCode != HttpStatusCode.NotFound))
+            {
+                Say($"warning: waiting for container {Short(id)} failed ({e.Message}); looking at it again in {delay.TotalSeconds:0.#}s.");
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            try
+            {
+                var state = (await docker.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false)).State;
+                if (state is { Running: false, Status: "exited" or "dead" })
+                {
+                    return state.ExitCode;
+                }
+            }
+            catch (DockerApiException e) when (e is not DockerContainerNotFoundException && e.StatusCode != HttpStatusCode.NotFound)
+            {
+                // The Engine answers but not usefully yet: try again.
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
+            {
+                // The Engine is not answering: try again.
+            }
+        }
+    }
+
+    private async Task<ContainerInspectResponse?> InspectOrNullAsync(string id, CancellationToken cancellationToken)
     {
         try
         {
-            using var logs = await docker.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true }, cancellationToken).ConfigureAwait(false);
+            return await docker.Containers.InspectContainerAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Follows the container's output to its end, line by line, to the worker's output when asked; keeps the last stderr lines for the crash reason.</summary>
+    private async Task StreamLogsAsync(string id, bool stream, ErrorTail tail, DateTimeOffset? since, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var parameters = new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true };
+            if (since is { } from)
+            {
+                parameters.Since = from.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            }
+
+            using var logs = await docker.Containers.GetContainerLogsAsync(id, parameters, cancellationToken).ConfigureAwait(false);
             var buffer = new byte[16 * 1024];
             var stdout = new LineSplitter(line => Write(line, stream));
             var stderr = new LineSplitter(line =>

@@ -77,6 +77,7 @@ public static class DeployedRunner
             try
             {
                 var options = new FlowRunOptions { Id = flowRunId, Name = apiRun.Name, Tags = [.. apiRun.Tags], Observer = reporter };
+                await using var heartbeat = new RunnerHeartbeat(client, flowRunId, apiRun.Name, error, RunnerHeartbeat.IntervalFromEnvironment());
                 using (FlowTags.Clear())
                 {
                     run = await FlowEngine.RunAsync(flow, parameters, options, linked.Token).ConfigureAwait(false);

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Flows.Api.Client;
+using Flows.Api.Models;
+using Flows.Server;
+using Flows.Server.WorkPools;
+using Flows.Workers;
+using Flows.Workers.Process;
+
+namespace Flows.Testing;
+
+/// <summary>
+/// Flow runs through faults: the real server (SQLite, restartable on a fixed port) behind a <see cref="FaultProxy"/>
+/// that drops a share of the answers after the server acted on them; process workers running samples/hello's runner,
+/// all through the proxy with the long-running clients' outage budget. While the runs go on: a full API outage, one
+/// server restart and one worker restart (graceful, long grace: its runs finish). Then it counts what happened to every
+/// run: Completed, Failed, Crashed (with why), lost (never final), and log lines stored other than exactly once.
+/// Used by ChaosTests (CI, a few dozen runs) and bench/chaos (hundreds).
+/// </summary>
+internal sealed class ChaosScenario
+{
+    public required string HelloApp { get; init; }
+
+    public int Runs { get; init; } = 30;
+
+    public int Workers { get; init; } = 2;
+
+    public double DropRate { get; init; } = 0.05;
+
+    public TimeSpan Outage { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for every run to be final before counting the rest as lost.</summary>
+    public TimeSpan Patience { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TextWriter Progress { get; init; } = TextWriter.Null;
+
+    public sealed record Result(int Runs, int Completed, int Failed, IReadOnlyList<string> Crashed, int Lost, int LogLinesNotOnce, int Requests, int Dropped, TimeSpan Elapsed);
+
+    public async Task<Result> RunAsync()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var home = Path.Combine(Path.GetTempPath(), "flows-chaos-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(home);
+        var port = FreePort();
+        var serverOptions = new FlowsServerOptions { Host = "127.0.0.1", Port = port, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home };
+        var server = await FlowsServer.StartAsync(serverOptions);
+        await using var proxy = await FaultProxy.StartAsync(server.ApiUrl.ToString());
+        using var direct = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()) }.ForLongRunningProcess(_ => "120"));
+        try
+        {
+            const string pool = "chaos";
+            await direct.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = pool, Type = "process", BaseJobTemplate = BaseJobTemplates.ForType("process") });
+            var flow = await direct.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+            var deployment = await direct.Deployments.CreateDeploymentAsync(new DeploymentCreate
+            {
+                Name = "chaos", FlowId = flow.Id, WorkPoolName = pool, Entrypoint = "HelloFlows.cs:hello",
+                JobVariables = new Dictionary<string, JsonElement>
+                {
+                    ["command"] = JsonSerializer.SerializeToElement($"dotnet \"{HelloApp}\""),
+                    ["working_dir"] = JsonSerializer.SerializeToElement(Path.GetDirectoryName(HelloApp)),
+                    ["stream_output"] = JsonSerializer.SerializeToElement(false),
+                },
+            });
+
+            // The clients of the workers and (through the worker's API URL) of every runner go through the proxy.
+            proxy.DropRate = DropRate;
+            var workerClient = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(proxy.ApiUrl) }.ForLongRunningProcess(_ => "300"));
+            var workers = Enumerable.Range(0, Workers).Select(i => StartWorker(workerClient, pool, $"chaos-{i}")).ToList();
+
+            var names = new Dictionary<Guid, string>();
+            for (var i = 0; i < Runs; i++)
+            {
+                var name = $"Guest{i}";
+                var run = await direct.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate
+                {
+                    Parameters = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(name) },
+                });
+                names[run.Id] = name;
+            }
+
+            Say($"{Runs} runs created; {Workers} workers; {DropRate:P0} of answers dropped.");
+            await WaitUntilAsync(direct, names.Keys, final: Runs / 4);
+            Say($"API outage for {Outage.TotalSeconds:0}s.");
+            proxy.Down = true;
+            await Task.Delay(Outage);
+            proxy.Down = false;
+
+            await WaitUntilAsync(direct, names.Keys, final: Runs / 2);
+            Say("Server restart.");
+            await server.DisposeAsync();
+            server = await FlowsServer.StartAsync(serverOptions);
+
+            await WaitUntilAsync(direct, names.Keys, final: Runs * 3 / 4);
+            Say("Worker restart.");
+            await workers[0].Stop.CancelAsync();
+            await workers[0].Running;
+            workers[0] = StartWorker(workerClient, pool, "chaos-0-again");
+
+            var deadline = DateTimeOffset.UtcNow + Patience;
+            List<FlowRun> runs;
+            while (true)
+            {
+                runs = await ReadAsync(direct, names.Keys);
+                if (runs.All(r => r.StateType?.IsTerminal() == true) || DateTimeOffset.UtcNow > deadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(500);
+            }
+
+            foreach (var worker in workers)
+            {
+                await worker.Stop.CancelAsync();
+                await worker.Running;
+            }
+
+            workerClient.Dispose();
+            var notOnce = 0;
+            foreach (var run in runs)
+            {
+                var logs = await direct.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [run.Id] } }, Limit = 200 });
+                notOnce += logs.GroupBy(l => (l.Message, l.Timestamp)).Count(g => g.Count() != 1);
+                if (run.StateType == StateType.Completed && logs.Count(l => l.Message == $"Hello, {names[run.Id]}!") != 1)
+                {
+                    notOnce++;
+                }
+            }
+
+            var journal = proxy.Journal.ToList();
+            return new Result(
+                Runs,
+                runs.Count(r => r.StateType == StateType.Completed),
+                runs.Count(r => r.StateType == StateType.Failed),
+                runs.Where(r => r.StateType == StateType.Crashed).Select(r => $"{r.Name}: {r.State?.Message}").ToList(),
+                runs.Count(r => r.StateType?.IsTerminal() != true) + (Runs - runs.Count),
+                notOnce,
+                journal.Count,
+                journal.Count(l => l.Contains("dropped", StringComparison.Ordinal)),
+                started.Elapsed);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private static (Task Running, CancellationTokenSource Stop) StartWorker(PrefectClient client, string pool, string name)
+    {
+        var options = new WorkerOptions { WorkPool = pool, Name = name, PollInterval = TimeSpan.FromMilliseconds(200), Limit = 4, ShutdownGrace = TimeSpan.FromMinutes(5) };
+        var stop = new CancellationTokenSource();
+        return (new FlowWorker(client, options, new ProcessInfrastructure(TextWriter.Null), TextWriter.Null).RunAsync(stop.Token), stop);
+    }
+
+    private async Task WaitUntilAsync(PrefectClient client, IEnumerable<Guid> ids, int final)
+    {
+        var deadline = DateTimeOffset.UtcNow + Patience;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var runs = await ReadAsync(client, ids);
+            if (runs.Count(r => r.StateType?.IsTerminal() == true) >= final)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<List<FlowRun>> ReadAsync(PrefectClient client, IEnumerable<Guid> ids)
+    {
+        var runs = new List<FlowRun>();
+        foreach (var chunk in ids.Chunk(200))
+        {
+            runs.AddRange(await client.FlowRuns.ReadFlowRunsAsync(new FlowRunFilterRequest { FlowRuns = new FlowRunFilter { Id = new IdFilter { Any = chunk } }, Limit = chunk.Length }));
+        }
+
+        return runs;
+    }
+
+    private void Say(string line) => Progress.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} chaos: {line}");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
