@@ -27,6 +27,12 @@ internal sealed class Cluster
     /// <summary>Called after a Job is stored (the controller creates its pods), or after a pod changes.</summary>
     public Action<JsonObject>? JobCreated { get; set; }
 
+    /// <summary>Called (under the store's lock) after a pod is stored: the node mode starts its container.</summary>
+    public Action<JsonObject>? PodCreated { get; set; }
+
+    /// <summary>Called (under the store's lock) after a pod is removed: the node mode removes its container.</summary>
+    public Action<JsonObject>? PodDeleted { get; set; }
+
     public void AddQuota(QuotaRule rule)
     {
         lock (Store.Gate)
@@ -76,6 +82,11 @@ internal sealed class Cluster
             metadata.Remove("resourceVersion");
             metadata.Remove("deletionTimestamp");
             Defaulting.Apply(kind, obj);
+            if (kind == ResourceKind.Secrets)
+            {
+                Rbac.TokenAuthenticator.FillTokenSecret(Store, @namespace!, obj);
+            }
+
             if (kind == ResourceKind.Jobs)
             {
                 Defaulting.JobLabels(obj);
@@ -104,6 +115,10 @@ internal sealed class Cluster
             if (kind == ResourceKind.Jobs)
             {
                 JobCreated?.Invoke(stored);
+            }
+            else if (kind == ResourceKind.Pods)
+            {
+                PodCreated?.Invoke(stored);
             }
 
             return stored;
@@ -312,6 +327,7 @@ internal sealed class Cluster
         {
             // A follower of this pod's log ends when the pod goes.
             Logs.Pulse();
+            PodDeleted?.Invoke(obj);
         }
     }
 

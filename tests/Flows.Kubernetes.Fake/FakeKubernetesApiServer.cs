@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Flows.Kubernetes.Fake.Node;
+using Flows.Kubernetes.Fake.Rbac;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
@@ -24,14 +26,18 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly Cluster _cluster;
     private readonly JobController _controller;
     private readonly HttpFrontEnd _http;
+    private readonly TokenAuthenticator? _tokens;
+    private readonly DockerNode? _node;
 
-    private FakeKubernetesApiServer(WebApplication app, CancellationTokenSource stopping, Cluster cluster, JobController controller, HttpFrontEnd http, string url)
+    private FakeKubernetesApiServer(WebApplication app, CancellationTokenSource stopping, Cluster cluster, JobController controller, HttpFrontEnd http, string url, TokenAuthenticator? tokens, DockerNode? node)
     {
         _app = app;
         _stopping = stopping;
         _cluster = cluster;
         _controller = controller;
         _http = http;
+        _tokens = tokens;
+        _node = node;
         Url = url;
     }
 
@@ -51,6 +57,18 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         set => _http.User = value;
     }
 
+    /// <summary>The message of every 403 an RBAC check (or <see cref="DenyAccess"/>) answered, in order.</summary>
+    public IReadOnlyList<string> Refusals => _http.Refusals;
+
+    /// <summary>Every authorization decision (user, verb, resource, namespace, allowed), in order: which calls a client really makes.</summary>
+    public IReadOnlyList<AccessRecord> Access => _http.Access;
+
+    /// <summary>With <see cref="FakeApiServerOptions.Rbac"/>: a token in system:masters (what <see cref="CreateClient()"/> sends); else null.</summary>
+    public string? AdminToken => _tokens?.AdminToken;
+
+    /// <summary>With <see cref="FakeApiServerOptions.DockerNode"/>: the node's id, the value of its containers' flows.fake-node label.</summary>
+    public string? NodeId => _node?.Id;
+
     /// <summary>How many watch streams are open now (lets a test wait until its watch is established).</summary>
     public int OpenWatches => _cluster.Store.OpenWatches;
 
@@ -61,30 +79,71 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// Starts the fake with the namespaces "default" and <paramref name="namespaces"/> already there.
     /// <paramref name="watchHistory"/> bounds the changes kept for watches resuming from a resourceVersion.
     /// </summary>
-    public static async Task<FakeKubernetesApiServer> StartAsync(IEnumerable<string>? namespaces = null, int watchHistory = 1000, CancellationToken cancellationToken = default)
+    public static Task<FakeKubernetesApiServer> StartAsync(IEnumerable<string>? namespaces = null, int watchHistory = 1000, CancellationToken cancellationToken = default) =>
+        StartAsync(new FakeApiServerOptions { Namespaces = [.. namespaces ?? []], WatchHistory = watchHistory }, cancellationToken);
+
+    /// <summary>Starts the fake as <paramref name="options"/> say: RBAC, a Docker node, a fixed port.</summary>
+    public static async Task<FakeKubernetesApiServer> StartAsync(FakeApiServerOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var clock = new FakeClock(new DateTimeOffset(2025, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var cluster = new Cluster(new ObjectStore(watchHistory), clock, new PodLogs());
+        var cluster = new Cluster(new ObjectStore(options.WatchHistory), clock, new PodLogs());
         var controller = new JobController(cluster);
         var stopping = new CancellationTokenSource();
-        var http = new HttpFrontEnd(cluster, stopping.Token);
-        foreach (var ns in new[] { "default" }.Concat(namespaces ?? []).Distinct())
+        var tokens = options.Rbac ? new TokenAuthenticator(cluster) : null;
+        var http = new HttpFrontEnd(cluster, tokens, stopping.Token);
+        var node = options.DockerNode is { } docker ? new DockerNode(docker, cluster, controller) : null;
+        foreach (var ns in new[] { "default" }.Concat(options.Namespaces).Distinct())
         {
             cluster.Create(ResourceKind.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
         }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, options.Port));
         var app = builder.Build();
         app.Run(http.HandleAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new FakeKubernetesApiServer(app, stopping, cluster, controller, http, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return new FakeKubernetesApiServer(app, stopping, cluster, controller, http, address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal), tokens, node);
     }
 
-    /// <summary>A real client pointed at the fake.</summary>
-    public k8s.Kubernetes CreateClient() => new(new KubernetesClientConfiguration { Host = Url });
+    /// <summary>A real client pointed at the fake (with RBAC on, as the admin).</summary>
+    public k8s.Kubernetes CreateClient() => new(new KubernetesClientConfiguration { Host = Url, AccessToken = AdminToken });
+
+    /// <summary>A real client that sends <paramref name="token"/> (a service account's) as its bearer token.</summary>
+    public k8s.Kubernetes CreateClient(string token) => new(new KubernetesClientConfiguration { Host = Url, AccessToken = token });
+
+    /// <summary>A token for an existing ServiceAccount, as a TokenRequest (<c>kubectl create token</c>) gives one.</summary>
+    public string IssueToken(string @namespace, string serviceAccount) =>
+        (_tokens ?? throw new InvalidOperationException("tokens need the RBAC mode (FakeApiServerOptions.Rbac)")).IssueToken(@namespace, serviceAccount);
+
+    /// <summary>
+    /// Stores an object as the cluster's admin would (kubectl create): any kind the fake serves, by apiVersion and
+    /// kind, in its metadata.namespace or <paramref name="namespace"/>. Returns the stored object.
+    /// </summary>
+    public JsonObject Create(JsonObject obj, string? @namespace = null)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var kind = ResourceKind.All.FirstOrDefault(k => k.ApiVersion == obj.String("apiVersion") && k.Kind == obj.String("kind"))
+            ?? throw new ArgumentException($"the fake does not serve {obj.String("apiVersion")} {obj.String("kind")}", nameof(obj));
+        return _cluster.Create(kind, kind.Namespaced ? obj["metadata"].String("namespace") ?? @namespace ?? "default" : null, obj);
+    }
+
+    /// <summary>Replaces a stored object (kubectl replace), by apiVersion, kind, namespace and name.</summary>
+    public JsonObject Replace(JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var kind = ResourceKind.All.First(k => k.ApiVersion == obj.String("apiVersion") && k.Kind == obj.String("kind"));
+        return _cluster.Replace(kind, kind.Namespaced ? obj.Namespace() : null, obj.Name()!, obj, checkResourceVersion: false);
+    }
+
+    /// <summary>With the Docker node: the id of the pod's container once created, else null.</summary>
+    public string? ContainerOfPod(string @namespace, string pod) =>
+        _node is not null && _cluster.Store.Get(ResourceKind.Pods, @namespace, pod)?.Uid() is { } uid ? _node.ContainerOf(uid) : null;
+
+    /// <summary>With the Docker node: completes once the container of the deleted pod (by uid) has been removed.</summary>
+    public Task PodContainerRemovedAsync(string podUid) => _node?.RemovedAsync(podUid) ?? Task.CompletedTask;
 
     // ---- cluster set-up -------------------------------------------------------------------------------------------
 
@@ -210,6 +269,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+
         _cluster.Store.CloseAllWatches();
         _cluster.Logs.Pulse();
         await _app.StopAsync();

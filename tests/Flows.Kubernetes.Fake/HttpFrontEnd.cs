@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Flows.Kubernetes.Fake.Rbac;
 using Microsoft.AspNetCore.Http;
 
 namespace Flows.Kubernetes.Fake;
@@ -15,15 +16,28 @@ internal sealed class HttpFrontEnd
     private readonly Cluster _cluster;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<AccessRule> _denied = [];
+    private readonly ConcurrentQueue<string> _refusals = new();
+    private readonly ConcurrentQueue<AccessRecord> _access = new();
     private readonly CancellationToken _stopping;
+    private readonly TokenAuthenticator? _tokens;
+    private readonly RbacAuthorizer? _rbac;
 
-    public HttpFrontEnd(Cluster cluster, CancellationToken stopping)
+    // tokens: with RBAC, who a request's bearer token is; null lets everyone do everything (but the deny list).
+    public HttpFrontEnd(Cluster cluster, TokenAuthenticator? tokens, CancellationToken stopping)
     {
         _cluster = cluster;
         _stopping = stopping;
+        _tokens = tokens;
+        _rbac = tokens is null ? null : new RbacAuthorizer(cluster.Store);
     }
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
+
+    /// <summary>The message of every 403 (RBAC or deny list) answered so far, in order.</summary>
+    public IReadOnlyList<string> Refusals => _refusals.ToArray();
+
+    /// <summary>Every authorization decision so far, in order.</summary>
+    public IReadOnlyList<AccessRecord> Access => _access.ToArray();
 
     public string User { get; set; } = "system:serviceaccount:prefect:prefect-worker";
 
@@ -94,7 +108,7 @@ internal sealed class HttpFrontEnd
             ("DELETE", not null, null) => "delete",
             _ => throw new StatusException(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource"),
         };
-        Authorize(verb, route);
+        Authorize(verb, route, request.Headers.Authorization.FirstOrDefault());
         var kind = route.Kind;
         var ns = route.Namespace;
         switch (verb)
@@ -135,12 +149,20 @@ internal sealed class HttpFrontEnd
                     ?? (body.Length > 0 ? JsonNode.Parse(body).String("propagationPolicy") : null)
                     ?? (query["orphanDependents"] == "true" ? "Orphan" : null)
                     ?? Cluster.DefaultPropagation(kind);
-                var uid = _cluster.Store.Get(kind, ns, route.Name!)?.Uid();
+                var before = _cluster.Store.Get(kind, ns, route.Name!);
+                var uid = before?.Uid();
                 var marked = _cluster.Delete(kind, ns, route.Name!, propagation);
                 if (marked is not null)
                 {
                     // Not gone yet in a real cluster (dependents first): the object comes back, 202 Accepted.
                     await WriteJsonAsync(context, 202, marked);
+                    return;
+                }
+
+                if (kind == ResourceKind.Pods && before is not null)
+                {
+                    // The pod registry returns the deleted pod, not a Status (the client's DeleteNamespacedPod reads a V1Pod).
+                    await WriteJsonAsync(context, 200, before);
                     return;
                 }
 
@@ -204,23 +226,28 @@ internal sealed class HttpFrontEnd
         }
     }
 
-    private void Authorize(string verb, ApiRoute route)
+    private void Authorize(string verb, ApiRoute route, string? authorization)
     {
+        var user = _tokens?.Authenticate(authorization);
         bool denied;
         lock (_denied)
         {
             denied = _denied.Exists(r => r.Applies(verb, route.RbacResource, route.Namespace));
         }
 
-        if (!denied)
+        var allowed = !denied && (_rbac is null || _rbac.Allows(user!, verb, route.Kind.Group, route.Kind.Plural, route.Subresource, route.Namespace, route.Name));
+        _access.Enqueue(new AccessRecord(user?.Name ?? User, verb, route.RbacResource, route.Kind.Group, route.Namespace, allowed));
+        if (allowed)
         {
             return;
         }
 
         // apiserver's forbiddenMessage, word for word: the verb, resource, group and namespace a Role must grant.
         var where = route.Namespace is null ? "at the cluster scope" : $"in the namespace \"{route.Namespace}\"";
-        throw Cluster.Forbidden(route.Kind, route.Name,
-            $"User \"{User}\" cannot {verb} resource \"{route.RbacResource}\" in API group \"{route.Kind.Group}\" {where}");
+        var refusal = Cluster.Forbidden(route.Kind, route.Name,
+            $"User \"{user?.Name ?? User}\" cannot {verb} resource \"{route.RbacResource}\" in API group \"{route.Kind.Group}\" {where}");
+        _refusals.Enqueue(refusal.Message);
+        throw refusal;
     }
 
     // dryRun=All runs admission and validation without storing: the fake answers from a throwaway copy.

@@ -66,6 +66,24 @@ internal static class PodStatus
         status.ChildArray("conditions").Add(JobController.Condition("DisruptionTarget", "True", "TerminationByKubelet", message, now));
     };
 
+    /// <summary>The kubelet enforcing activeDeadlineSeconds: the pod fails with reason DeadlineExceeded; the container is killed.</summary>
+    public static Action<JsonObject> DeadlineExceeded(int exitCode, string now) => pod =>
+    {
+        Terminated("Failed", exitCode, "Error", now)(pod);
+        var status = pod.Child("status");
+        status["reason"] = "DeadlineExceeded";
+        status["message"] = "Pod was active on the node longer than the specified deadline";
+    };
+
+    /// <summary>The image the runtime ran, as containerStatuses[].imageID reports it.</summary>
+    public static Action<JsonObject> ImageId(string imageId) => pod =>
+    {
+        foreach (var status in (pod["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            status["imageID"] = imageId;
+        }
+    };
+
     private static JsonObject Scheduled(JsonObject pod, string now)
     {
         pod.Child("spec")["nodeName"] = NodeName;

@@ -17,8 +17,13 @@ public sealed record ResourceKind(string Plural, string Group, string Version, s
     public static readonly ResourceKind ServiceAccounts = new("serviceaccounts", "", "v1", "ServiceAccount", true, "serviceaccount-v1.json");
     public static readonly ResourceKind Events = new("events", "", "v1", "Event", true, "event-v1.json");
     public static readonly ResourceKind Jobs = new("jobs", "batch", "v1", "Job", true, "job-batch-v1.json");
+    public static readonly ResourceKind Roles = new("roles", "rbac.authorization.k8s.io", "v1", "Role", true, "role-rbac-v1.json");
+    public static readonly ResourceKind RoleBindings = new("rolebindings", "rbac.authorization.k8s.io", "v1", "RoleBinding", true, "rolebinding-rbac-v1.json");
+    public static readonly ResourceKind ClusterRoles = new("clusterroles", "rbac.authorization.k8s.io", "v1", "ClusterRole", false, "clusterrole-rbac-v1.json");
+    public static readonly ResourceKind ClusterRoleBindings = new("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", false, "clusterrolebinding-rbac-v1.json");
 
-    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Pods, Secrets, ConfigMaps, ServiceAccounts, Events, Jobs];
+    public static IReadOnlyList<ResourceKind> All { get; } =
+        [Namespaces, Pods, Secrets, ConfigMaps, ServiceAccounts, Events, Jobs, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings];
 
     /// <summary>"v1" or "batch/v1", as objects carry it.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";

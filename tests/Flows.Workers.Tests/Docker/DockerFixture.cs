@@ -89,23 +89,27 @@ public sealed class DockerFixture : IAsyncLifetime
     /// <c>dockerfile:</c> deploy makes) with the Engine, pushes it to localhost:5000, and removes the local copy
     /// so that a run has to pull it from the registry. Returns the image reference.
     /// </summary>
-    public async Task<string> PushHelloImageAsync()
+    public Task<string> PushHelloImageAsync() => PushAppImageAsync(WorkerFixture.HelloApp, "hello");
+
+    /// <summary>The same for any built flows app (<paramref name="appDll"/>): its folder in /app, <c>dotnet /app/&lt;dll&gt;</c> as the entrypoint.</summary>
+    public async Task<string> PushAppImageAsync(string appDll, string repository)
     {
-        var tag = $"localhost:5000/flows-workers-tests/hello:{Guid.NewGuid().ToString("N")[..12]}";
-        var context = Path.Combine(Server.Home, "hello-image-" + Guid.NewGuid().ToString("N")[..8]);
-        CopyDirectory(Path.GetDirectoryName(WorkerFixture.HelloApp)!, Path.Combine(context, "app"));
-        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RuntimeImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [\"dotnet\", \"/app/hello.dll\"]\n");
+        var tag = $"localhost:5000/flows-workers-tests/{repository}:{Guid.NewGuid().ToString("N")[..12]}";
+        var context = Path.Combine(Server.Home, repository + "-image-" + Guid.NewGuid().ToString("N")[..8]);
+        CopyDirectory(Path.GetDirectoryName(appDll)!, Path.Combine(context, "app"));
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RuntimeImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [\"dotnet\", \"/app/{Path.GetFileName(appDll)}\"]\n");
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using (var tar = new MemoryStream())
         {
             await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(context, tar, includeBaseDirectory: false);
             tar.Position = 0;
             var build = new EngineMessages();
-            await Docker.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tar, null, null, build);
+            await Docker.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tar, null, null, build, limit.Token);
             build.ThrowIfFailed("build " + tag);
         }
 
         var push = new EngineMessages();
-        await Docker.Images.PushImageAsync(tag, new ImagePushParameters(), new AuthConfig(), push);
+        await Docker.Images.PushImageAsync(tag, new ImagePushParameters(), new AuthConfig(), push, limit.Token);
         push.ThrowIfFailed("push " + tag);
         await RemoveImageAsync(tag);
         return tag;
