@@ -205,7 +205,8 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
     /// </summary>
     private async Task<InfrastructureResult> WatchAsync(IKubernetes client, KubernetesJobPlan plan, V1Job job, CancellationToken cancellationToken)
     {
-        var state = new WatchState(plan, job, DateTimeOffset.UtcNow + plan.Settings.PodWatchTimeout);
+        var state = new PodWatch(plan.Namespace, job.Metadata.Name, job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name, plan.Settings, DateTimeOffset.UtcNow);
+        var logs = new List<Task>();
         var selector = $"controller-uid={job.Metadata.Uid}";
         var backoff = TimeSpan.Zero;
         while (true)
@@ -232,25 +233,25 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
 
             foreach (var pod in pods.Items)
             {
-                if (Observe(client, state, pod, deleted: false, cancellationToken) is { } result)
+                if (Step(client, state, pod, deleted: false, fromWatch: false, logs, cancellationToken) is { } result)
                 {
-                    return await FinishAsync(state, result).ConfigureAwait(false);
+                    return await FinishAsync(logs, result).ConfigureAwait(false);
                 }
             }
 
             if (pods.Items.Count == 0 && state.SawPod && !await JobExistsAsync(client, plan.Namespace, job.Metadata.Name, cancellationToken).ConfigureAwait(false))
             {
-                return await FinishAsync(state, Gone(state)).ConfigureAwait(false);
+                return await FinishAsync(logs, Gone(state)).ConfigureAwait(false);
             }
 
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var limit = state.Deadline();
+            var limit = state.Deadline(DateTimeOffset.UtcNow);
             if (limit is { } until)
             {
                 var left = until - DateTimeOffset.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
-                    return await FinishAsync(state, await TimedOutAsync(client, state, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    return await FinishAsync(logs, await TimedOutAsync(client, state, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
                 }
 
                 window.CancelAfter(left);
@@ -272,13 +273,12 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
                         continue;
                     }
 
-                    state.LastEvent = DateTimeOffset.UtcNow;
-                    if (Observe(client, state, pod, type == WatchEventType.Deleted, cancellationToken) is { } result)
+                    if (Step(client, state, pod, type == WatchEventType.Deleted, fromWatch: true, logs, cancellationToken) is { } result)
                     {
-                        return await FinishAsync(state, result).ConfigureAwait(false);
+                        return await FinishAsync(logs, result).ConfigureAwait(false);
                     }
 
-                    if (state.Deadline() != limit)
+                    if (state.Deadline(DateTimeOffset.UtcNow) != limit)
                     {
                         // The deadline moved (the pod started, an event arrived): re-list and watch with the new one.
                         break;
@@ -314,103 +314,26 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         _ => false,
     };
 
-    /// <summary>Takes in one pod's state; returns the run's result once a pod ended and the Job will not retry it.</summary>
-    private InfrastructureResult? Observe(IKubernetes client, WatchState state, V1Pod pod, bool deleted, CancellationToken cancellationToken)
+    /// <summary>One pod seen: the state machine decides (<see cref="PodWatch"/>); this says its lines and follows logs.</summary>
+    private InfrastructureResult? Step(IKubernetes client, PodWatch state, V1Pod pod, bool deleted, bool fromWatch, List<Task> logs, CancellationToken cancellationToken)
     {
-        var name = pod.Metadata.Name;
-        state.SawPod = true;
-        if (state.Finished.Contains(name))
+        var step = state.Observe(pod, deleted, DateTimeOffset.UtcNow, fromWatch);
+        if (step.Message is { } message)
         {
-            return null;
+            Say(message);
         }
 
-        var phase = pod.Status?.Phase;
-        var container = pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == state.ContainerName) ?? pod.Status?.ContainerStatuses?.FirstOrDefault();
-        if (phase is "Running" or "Succeeded" or "Failed" && !state.Running.Contains(name))
+        if (step.StartedPod is { } started && state.Settings.StreamOutput)
         {
-            state.Running.Add(name);
-            if (phase == "Running")
-            {
-                Say($"Pod {state.Namespace}/{name} is running.");
-            }
-
-            if (state.Settings.StreamOutput)
-            {
-                state.Logs.Add(FollowLogAsync(client, state.Namespace, name, state.ContainerName, cancellationToken));
-            }
+            logs.Add(FollowLogAsync(client, state.Namespace, started, pod.Spec?.Containers?.FirstOrDefault()?.Name, cancellationToken));
         }
 
-        if (phase == "Pending")
-        {
-            state.Waiting = WaitingReason(pod, container);
-        }
-
-        if (phase is "Succeeded" or "Failed" || deleted)
-        {
-            state.Finished.Add(name);
-            var result = Ended(state, pod, container, deleted);
-            if (result.ExitCode != 0 && !deleted && state.Failures < state.Settings.BackoffLimit)
-            {
-                // The Job will make another pod (backoffLimit); that pod gets its own pod_watch_timeout.
-                state.Failures++;
-                state.PodDeadline = DateTimeOffset.UtcNow + state.Settings.PodWatchTimeout;
-                Say($"Pod {state.Namespace}/{name} failed ({result.Reason}); the Job retries ({state.Failures}/{state.Settings.BackoffLimit}).");
-                return null;
-            }
-
-            return result;
-        }
-
-        return null;
+        return step.Result;
     }
 
-    private static InfrastructureResult Ended(WatchState state, V1Pod pod, V1ContainerStatus? container, bool deleted)
+    private async Task<InfrastructureResult> TimedOutAsync(IKubernetes client, PodWatch state, CancellationToken cancellationToken)
     {
-        var name = pod.Metadata.Name;
-        var terminated = container?.State?.Terminated;
-        if (pod.Status?.Reason == "Evicted")
-        {
-            return new InfrastructureResult(terminated?.ExitCode ?? -1, $"{KubernetesDiagnosticCodes.PodFailed}: pod {state.Namespace}/{name} was Evicted: {pod.Status.Message?.Trim()}");
-        }
-
-        if (terminated is null)
-        {
-            return deleted
-                ? new InfrastructureResult(-1, $"{KubernetesDiagnosticCodes.PodFailed}: pod {state.Namespace}/{name} was deleted before its container ended")
-                : new InfrastructureResult(-1, $"{KubernetesDiagnosticCodes.PodFailed}: pod {state.Namespace}/{name} ended {pod.Status?.Phase} without a container exit code{(pod.Status?.Reason is { } r ? $" ({r}: {pod.Status.Message})" : string.Empty)}");
-        }
-
-        if (terminated.ExitCode == 0)
-        {
-            return new InfrastructureResult(0);
-        }
-
-        var reason = terminated.Reason == "OOMKilled"
-            ? $"{KubernetesDiagnosticCodes.PodFailed}: container {container!.Name} of pod {state.Namespace}/{name} was OOMKilled (exit code {terminated.ExitCode}): raise memory_limit, or use less memory"
-            : $"container {container!.Name} of pod {state.Namespace}/{name} exited with code {terminated.ExitCode}{(terminated.Reason is { } why ? $" ({why}{(terminated.Message is { } m ? ": " + m : string.Empty)})" : string.Empty)}";
-        return new InfrastructureResult(terminated.ExitCode, reason);
-    }
-
-    /// <summary>Why a pending pod is not running: a container's waiting reason, or the scheduler's verdict.</summary>
-    private static string? WaitingReason(V1Pod pod, V1ContainerStatus? container)
-    {
-        if (container?.State?.Waiting is { Reason: { Length: > 0 } reason } waiting)
-        {
-            return waiting.Message is { Length: > 0 } message ? $"{reason}: {message}" : reason;
-        }
-
-        var scheduled = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False");
-        if (scheduled is not null)
-        {
-            return $"{scheduled.Reason ?? "Unschedulable"}{(scheduled.Message is { Length: > 0 } m ? ": " + m : string.Empty)}";
-        }
-
-        return null;
-    }
-
-    private async Task<InfrastructureResult> TimedOutAsync(IKubernetes client, WatchState state, CancellationToken cancellationToken)
-    {
-        if (state.Running.Count > 0)
+        if (state.EverRan)
         {
             return new InfrastructureResult(-1, $"{KubernetesDiagnosticCodes.JobWatchTimeout}: no event from the pods of Job {state.Namespace}/{state.JobName} for {state.Settings.JobWatchTimeout!.Value.TotalSeconds:0}s (job_watch_timeout_seconds); the Job is left running");
         }
@@ -426,7 +349,7 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         return new InfrastructureResult(-1, $"{KubernetesDiagnosticCodes.PodNotStarted}: the pod of Job {state.Namespace}/{state.JobName} was not running within {state.Settings.PodWatchTimeout.TotalSeconds:0}s (pod_watch_timeout_seconds): {why}{(deleted ? "; the Job was deleted" : string.Empty)}");
     }
 
-    private async Task<string?> LastWarningAsync(IKubernetes client, WatchState state, CancellationToken cancellationToken)
+    private async Task<string?> LastWarningAsync(IKubernetes client, PodWatch state, CancellationToken cancellationToken)
     {
         try
         {
@@ -440,15 +363,15 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         }
     }
 
-    private InfrastructureResult Gone(WatchState state) =>
+    private static InfrastructureResult Gone(PodWatch state) =>
         new(-1, $"{KubernetesDiagnosticCodes.JobGone}: the Job {state.Namespace}/{state.JobName} and its pods were deleted while the worker watched them");
 
-    private async Task<InfrastructureResult> FinishAsync(WatchState state, InfrastructureResult result)
+    private async Task<InfrastructureResult> FinishAsync(List<Task> logs, InfrastructureResult result)
     {
-        if (state.Logs.Count > 0)
+        if (logs.Count > 0)
         {
             // The follow ends when the container does; bounded, so a stuck log request cannot hold the run open.
-            var all = Task.WhenAll(state.Logs);
+            var all = Task.WhenAll(logs);
             await Task.WhenAny(all, Task.Delay(LogDrain)).ConfigureAwait(false);
         }
 
@@ -561,45 +484,6 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         lock (_output)
         {
             _output.WriteLine($"{DateTimeOffset.Now:HH:mm:ss.fff} | kubernetes | {line}");
-        }
-    }
-
-    /// <summary>What the watch has seen of one Job's pods so far.</summary>
-    private sealed class WatchState(KubernetesJobPlan plan, V1Job job, DateTimeOffset podDeadline)
-    {
-        public KubernetesWatchSettings Settings { get; } = plan.Settings;
-
-        public string Namespace { get; } = plan.Namespace;
-
-        public string JobName { get; } = job.Metadata.Name;
-
-        public string? ContainerName { get; } = job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()?.Name;
-
-        public DateTimeOffset PodDeadline { get; set; } = podDeadline;
-
-        public DateTimeOffset? LastEvent { get; set; }
-
-        public bool SawPod { get; set; }
-
-        public string? Waiting { get; set; }
-
-        public int Failures { get; set; }
-
-        public HashSet<string> Running { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> Finished { get; } = new(StringComparer.Ordinal);
-
-        public List<Task> Logs { get; } = [];
-
-        /// <summary>Until a pod runs: the pod watch deadline; after: the last event plus job_watch_timeout_seconds, if set.</summary>
-        public DateTimeOffset? Deadline()
-        {
-            if (Running.Count == Finished.Count)
-            {
-                return PodDeadline;
-            }
-
-            return Settings.JobWatchTimeout is { } timeout ? (LastEvent ?? DateTimeOffset.UtcNow) + timeout : null;
         }
     }
 }

@@ -45,8 +45,12 @@ public sealed class KubernetesBlipTests : IClassFixture<KubernetesFixture>
 
         // The outage: open watches cut, every request 503, for a few seconds.
         proxy.Down = true;
-        proxy.ResetStreams();
-        await WaitForAsync(() => proxy.Journal.Count(l => l.Contains("/pods", StringComparison.Ordinal) && l.EndsWith("(down)", StringComparison.Ordinal)) >= 2, bounded.Token);
+        await WaitForAsync(() =>
+        {
+            // Cut again each turn: a watch whose answer was already on its way when the outage began is cut too.
+            proxy.ResetStreams();
+            return proxy.Journal.Count(l => l.Contains("/pods", StringComparison.Ordinal) && l.EndsWith("(down)", StringComparison.Ordinal)) >= 2;
+        }, bounded.Token);
         proxy.Down = false;
 
         await client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed, Name = "Completed" });
