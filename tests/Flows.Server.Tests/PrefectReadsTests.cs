@@ -316,6 +316,21 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     [InlineData("flow_runs/filter", """{"flow_runs": {"name": {"like_": "%_\\"}}}""")]
     public async Task Hostile_bodies_never_cause_a_server_error(string path, string body)
     {
+        await AssertBelow500Async(path, body);
+    }
+
+    [Fact]
+    public async Task A_filter_with_more_values_than_the_database_binds_is_a_422()
+    {
+        // 70,000 values: over both databases' limits, under the 8 MiB body limit.
+        var ids = string.Join(",", Enumerable.Range(0, 70_000).Select(_ => $"\"{Guid.NewGuid()}\""));
+        using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
+        using var response = await raw.PostAsync("flow_runs/filter", new StringContent("{\"flow_runs\": {\"id\": {\"any_\": [" + ids + "]}}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    private async Task AssertBelow500Async(string path, string body)
+    {
         using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
         using var response = await raw.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.True((int)response.StatusCode < 500, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -11,8 +11,19 @@ internal sealed class SqlWhere
 
     public void Add(string clause) => _clauses.Add(clause);
 
+    /// <summary>
+    /// Below SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits, so a huge <c>any_</c> list is a 422
+    /// rather than a database error.
+    /// </summary>
+    public const int MaxParameters = 10_000;
+
     public string Param(object? value)
     {
+        if (Parameters.Count >= MaxParameters)
+        {
+            throw Hosting.ApiException.Invalid($"A filter may hold at most {MaxParameters} values in all.");
+        }
+
         var name = "p" + Parameters.Count.ToString(CultureInfo.InvariantCulture);
         Parameters.Add((name, value));
         return "@" + name;
