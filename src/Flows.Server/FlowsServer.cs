@@ -71,6 +71,7 @@ public static class FlowsServer
             WorkerEndpoints.Map(api, database);
             LogEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
+            BulkDeleteEndpoints.Map(api, database);
             UiApiEndpoints.Map(api, database);
             MissingObjectEndpoints.Map(api, database);
             Ui.UiEndpoints.Map(app, database, auth);
