@@ -78,6 +78,7 @@ public static class FlowsServer
             LogEndpoints.Map(api, database);
             EventEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
+            BulkDeleteEndpoints.Map(api, database);
             UiApiEndpoints.Map(api, database);
             MissingObjectEndpoints.Map(api, database);
             Ui.UiEndpoints.Map(app, database, auth);

@@ -170,6 +170,35 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Bulk_deletes_take_the_resources_own_filter_and_answer_the_ids()
+    {
+        var (_, flow) = await PostAsync("flows/", new { name = Unique("bulk") });
+        var flowId = flow.GetProperty("id").GetGuid();
+        var runs = new List<Guid>();
+        foreach (var name in new[] { "bulk-1", "bulk-2", "keep" })
+        {
+            runs.Add((await PostAsync("flow_runs/", new { flow_id = flowId, name })).Body.GetProperty("id").GetGuid());
+        }
+
+        var (_, deleted) = await PostAsync("flow_runs/bulk_delete", new { flow_runs = new { id = new { any_ = runs }, name = new { like_ = "bulk-" } } });
+        Assert.Equal(runs.Take(2).Order(), deleted.GetProperty("deleted").EnumerateArray().Select(e => e.GetGuid()).Order());
+        Assert.Equal(1, (await PostAsync("flow_runs/count", new { flows = new { id = new { any_ = new[] { flowId } } } })).Body.GetInt32());
+        using (var raw = new HttpClient { BaseAddress = Http.BaseAddress })
+        {
+            // Over Prefect's bulk limit (the validating handler would refuse to send it).
+            using var overLimit = await raw.PostAsync("flow_runs/bulk_delete", new StringContent("{\"limit\": 51}", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, overLimit.StatusCode);
+        }
+
+
+        var (_, flows) = await PostAsync("flows/bulk_delete", new { flows = new { id = new { any_ = new[] { flowId } } } });
+        Assert.Equal(flowId, Assert.Single(flows.GetProperty("deleted").EnumerateArray()).GetGuid());
+        Assert.Equal(0, (await PostAsync("flow_runs/count", new { flows = new { id = new { any_ = new[] { flowId } } } })).Body.GetInt32());
+        var (_, none) = await PostAsync("deployments/bulk_delete", new { deployments = new { id = new { any_ = new[] { Guid.NewGuid() } } } });
+        Assert.Empty(none.GetProperty("deleted").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Lateness_and_history_count_the_matching_runs()
     {
         var (_, flow) = await PostAsync("flows/", new { name = Unique("flow") });
@@ -315,6 +344,21 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
     [InlineData("logs/filter", """{"logs": {"text": {"query": "\"unclosed -"}}}""")]
     [InlineData("flow_runs/filter", """{"flow_runs": {"name": {"like_": "%_\\"}}}""")]
     public async Task Hostile_bodies_never_cause_a_server_error(string path, string body)
+    {
+        await AssertBelow500Async(path, body);
+    }
+
+    [Fact]
+    public async Task A_filter_with_more_values_than_the_database_binds_is_a_422()
+    {
+        // 70,000 values: over both databases' limits, under the 8 MiB body limit.
+        var ids = string.Join(",", Enumerable.Range(0, 70_000).Select(_ => $"\"{Guid.NewGuid()}\""));
+        using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
+        using var response = await raw.PostAsync("flow_runs/filter", new StringContent("{\"flow_runs\": {\"id\": {\"any_\": [" + ids + "]}}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    private async Task AssertBelow500Async(string path, string body)
     {
         using var raw = new HttpClient { BaseAddress = Http.BaseAddress };
         using var response = await raw.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));

@@ -141,13 +141,7 @@ internal static class DeploymentEndpoints
             var deploymentId = Body.Id(id).ToString();
             await db.WriteAsync(async (c, t) =>
             {
-                if (await c.ExecuteAsync(t, "DELETE FROM deployments WHERE id = @id", ("id", deploymentId)) == 0)
-                {
-                    throw ApiException.NotFound("Deployment");
-                }
-
-                // Prefect deletes the deployment's runs that have not started yet.
-                return await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE deployment_id = @id AND state_type = 'SCHEDULED'", ("id", deploymentId));
+                return await Deletions.DeleteDeploymentAsync(c, t, deploymentId) ? 0 : throw ApiException.NotFound("Deployment");
             }, ct);
             return Results.NoContent();
         });

@@ -79,14 +79,7 @@ internal static class FlowEndpoints
             var flowId = Body.Id(id).ToString();
             await db.WriteAsync(async (c, t) =>
             {
-                if (await c.ExecuteAsync(t, "DELETE FROM flows WHERE id = @id", ("id", flowId)) == 0)
-                {
-                    throw ApiException.NotFound("Flow");
-                }
-
-                await c.ExecuteAsync(t, "DELETE FROM flow_run_states WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = @id)", ("id", flowId));
-                await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE flow_id = @id", ("id", flowId));
-                return await c.ExecuteAsync(t, "DELETE FROM deployments WHERE flow_id = @id", ("id", flowId));
+                return await Deletions.DeleteFlowAsync(c, t, flowId) ? 0 : throw ApiException.NotFound("Flow");
             }, ct);
             return Results.NoContent();
         });

@@ -59,13 +59,7 @@ internal static class FlowRunEndpoints
             var runId = Body.Id(id).ToString();
             await db.WriteAsync(async (c, t) =>
             {
-                if (await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE id = @id", ("id", runId)) == 0)
-                {
-                    throw ApiException.NotFound("Flow run");
-                }
-
-                await c.ExecuteAsync(t, "DELETE FROM flow_run_states WHERE flow_run_id = @id", ("id", runId));
-                return await c.ExecuteAsync(t, "DELETE FROM logs WHERE flow_run_id = @id", ("id", runId));
+                return await Deletions.DeleteFlowRunAsync(c, t, runId) ? 0 : throw ApiException.NotFound("Flow run");
             }, ct);
             return Results.NoContent();
         });

@@ -16,8 +16,8 @@ subset_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname
 sub = json.load(open(subset_path))
 # Prefect routes this server does not serve (see src/Flows.Server/README.md).
 NOT_SERVED = {
-    ('/flows/bulk_delete', 'post'), ('/flow_runs/bulk_delete', 'post'), ('/flow_runs/bulk_set_state', 'post'),
-    ('/deployments/get_scheduled_flow_runs', 'post'), ('/deployments/bulk_delete', 'post'), ('/deployments/{id}/schedule', 'post'),
+    ('/flow_runs/bulk_set_state', 'post'),
+    ('/deployments/get_scheduled_flow_runs', 'post'), ('/deployments/{id}/schedule', 'post'),
     ('/deployments/{id}/create_flow_run/bulk', 'post'), ('/deployments/{id}/work_queue_check', 'get'),
     ('/work_pools/{name}/concurrency_status', 'post'), ('/work_queues/', 'post'), ('/work_queues/{id}/concurrency_status', 'post'),
 }
