@@ -58,14 +58,21 @@ public static class FlowsServer
             var auth = new Ui.UiAuth(options.ApiKeys);
             app.Use(async (context, next) => await HandleAsync(context, next, auth, logger).ConfigureAwait(false));
             var api = app.MapGroup("/api");
-            MiscEndpoints.Map(api, database);
+            AdminEndpoints.Map(api, options.ResolvedFlowsHome);
+            CollectionEndpoints.Map(api);
             FlowEndpoints.Map(api, database);
-            DeploymentEndpoints.Map(api, database);
-            WorkPoolEndpoints.Map(api, database);
             FlowRunEndpoints.Map(api, database);
             FlowRunStateEndpoints.Map(api, database);
+            FlowRunInsightEndpoints.Map(api, database);
+            DeploymentEndpoints.Map(api, database);
+            DeploymentScheduleEndpoints.Map(api, database);
+            WorkPoolEndpoints.Map(api, database);
+            WorkQueueEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
-            UpdateEndpoints.Map(api, database);
+            LogEndpoints.Map(api, database);
+            VariableEndpoints.Map(api, database);
+            UiApiEndpoints.Map(api, database);
+            MissingObjectEndpoints.Map(api, database);
             Ui.UiEndpoints.Map(app, database, auth);
             if (options.PrefectUiDirectory is not null)
             {
@@ -113,6 +120,15 @@ public static class FlowsServer
         try
         {
             await next(context).ConfigureAwait(false);
+        }
+        catch (ApiException ex) when (ex.Payload is not null)
+        {
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = (int)ex.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(JsonSerializer.Serialize(ex.Payload)).ConfigureAwait(false);
+            }
         }
         catch (ApiException ex)
         {

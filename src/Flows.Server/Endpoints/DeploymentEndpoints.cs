@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Deployments (Prefect's api/deployments.py): upsert, read, filter, update, delete, and create_flow_run.</summary>
 internal static class DeploymentEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -93,21 +95,102 @@ internal static class DeploymentEndpoints
 
         api.MapPost("/deployments/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<DeploymentFilterRequest>(request, allowEmpty: true);
-            var where = new SqlWhere();
-            where.AddIn("d.id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("d.name", filter.Deployments?.Name?.Any);
-            where.AddLike("d.name", filter.Deployments?.Name?.Like);
-            where.AddTags("d.tags", filter.Deployments?.Tags);
-            where.AddIn("d.work_queue_name", filter.Deployments?.WorkQueueName?.Any);
-            where.AddIn("d.work_pool_name", filter.WorkPools?.Name?.Any);
-            where.AddFlowFilter(filter.Flows, "f.");
-            var order = filter.Sort switch { "NAME_DESC" => "d.name DESC", "CREATED_DESC" => "d.created DESC", "UPDATED_DESC" => "d.updated DESC", _ => "d.name ASC" };
-            var deployments = await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
-                $"SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
-            return Body.Json(deployments);
+            var filter = await FilterRequest.ReadAsync(request);
+            return Body.Json(await FilterAsync(db, filter, filter.Offset, filter.Limit, ct));
+        });
+
+        api.MapPost("/deployments/count", async (HttpRequest request, CancellationToken ct) =>
+            Body.Json(await CountAsync(db, await FilterRequest.ReadAsync(request), ct)));
+
+        api.MapPost("/deployments/paginate", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var (page, limit) = (filter.Page, filter.Limit);
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+        });
+
+        api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id);
+            var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
+            return Body.Json(await FlowRunEndpoints.CreateFromDeploymentAsync(db, deploymentId, create, ct), 201);
+        });
+
+        api.MapPatch("/deployments/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id);
+            var u = await Body.ReadAsync<DeploymentUpdate>(request, allowEmpty: true);
+            await db.WriteAsync(async (c, t) =>
+            {
+                var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
+                    ?? throw ApiException.NotFound("Deployment");
+                var now = DateTimeOffset.UtcNow;
+                var updated = d with
+                {
+                    Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
+                    Schedules = u.Schedules is { } s
+                        ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
+                        : d.Schedules,
+                    ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
+                    ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
+                    JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
+                    EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
+                };
+                if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
+                {
+                    throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
+                }
+
+                if (u.Schedules is not null || u.Paused is not null)
+                {
+                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
+                    await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
+                }
+
+                return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
+                    ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapDelete("/deployments/{id}", async (string id, CancellationToken ct) =>
+        {
+            var deploymentId = Body.Id(id).ToString();
+            await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ExecuteAsync(t, "DELETE FROM deployments WHERE id = @id", ("id", deploymentId)) == 0)
+                {
+                    throw ApiException.NotFound("Deployment");
+                }
+
+                // Prefect deletes the deployment's runs that have not started yet.
+                return await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE deployment_id = @id AND state_type = 'SCHEDULED'", ("id", deploymentId));
+            }, ct);
+            return Results.NoContent();
         });
     }
+
+    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Deployments(filter, where, db);
+        var order = Sorts[filter.Sort("NAME_ASC", [.. Sorts.Keys])];
+        return db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
+            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+    }
+
+    internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Deployments(filter, where, db);
+        return await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM deployments d{clause}", [.. where.Parameters]), ct);
+    }
+
+    // Prefect's DeploymentSort.
+    private static readonly Dictionary<string, string> Sorts = new()
+    {
+        ["CREATED_DESC"] = "d.created DESC", ["UPDATED_DESC"] = "d.updated DESC", ["NAME_ASC"] = "d.name ASC", ["NAME_DESC"] = "d.name DESC",
+    };
 
     public static async Task<DeploymentResponse> ReadAsync(Database db, Guid id, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)

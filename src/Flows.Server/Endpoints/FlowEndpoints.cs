@@ -1,4 +1,5 @@
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Flows (Prefect's api/flows.py): upsert, read, filter, count, paginate, delete.</summary>
 internal static class FlowEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -41,15 +43,59 @@ internal static class FlowEndpoints
 
         api.MapPost("/flows/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<FlowFilterRequest>(request, allowEmpty: true);
-            var where = new SqlWhere();
-            where.AddFlowFilter(filter.Flows, "");
-            var order = filter.Sort switch { "NAME_DESC" => "name DESC", "CREATED_DESC" => "created DESC", "UPDATED_DESC" => "updated DESC", _ => "name ASC" };
-            var flows = await db.ReadAsync(c => Rows.ManyAsync<Flow>(c, null,
-                $"SELECT body FROM flows{where} ORDER BY {order} LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
-            return Body.Json(flows);
+            var filter = await FilterRequest.ReadAsync(request);
+            return Body.Json(await FilterAsync(db, filter, filter.Offset, filter.Limit, ct));
+        });
+
+        api.MapPost("/flows/count", async (HttpRequest request, CancellationToken ct) =>
+            Body.Json(await CountAsync(db, await FilterRequest.ReadAsync(request), ct)));
+
+        api.MapPost("/flows/paginate", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var (page, limit) = (filter.Page, filter.Limit);
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+        });
+
+        // Prefect deletes the flow with its deployments and runs.
+        api.MapDelete("/flows/{id}", async (string id, CancellationToken ct) =>
+        {
+            var flowId = Body.Id(id).ToString();
+            await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ExecuteAsync(t, "DELETE FROM flows WHERE id = @id", ("id", flowId)) == 0)
+                {
+                    throw ApiException.NotFound("Flow");
+                }
+
+                await c.ExecuteAsync(t, "DELETE FROM flow_run_states WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = @id)", ("id", flowId));
+                await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE flow_id = @id", ("id", flowId));
+                return await c.ExecuteAsync(t, "DELETE FROM deployments WHERE flow_id = @id", ("id", flowId));
+            }, ct);
+            return Results.NoContent();
         });
     }
+
+    internal static Task<List<Flow>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Flows(filter, where, db);
+        var order = Sorts[filter.Sort("NAME_ASC", [.. Sorts.Keys])];
+        return db.ReadAsync(c => Rows.ManyAsync<Flow>(c, null, $"SELECT f.body FROM flows f{clause} ORDER BY {order}, f.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+    }
+
+    internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.Flows(filter, where, db);
+        return await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM flows f{clause}", [.. where.Parameters]), ct);
+    }
+
+    // Prefect's FlowSort.
+    private static readonly Dictionary<string, string> Sorts = new()
+    {
+        ["CREATED_DESC"] = "f.created DESC", ["UPDATED_DESC"] = "f.updated DESC", ["NAME_ASC"] = "f.name ASC", ["NAME_DESC"] = "f.name DESC",
+    };
 
     private static async Task<Flow> Get(Database db, string column, string value, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<Flow>(c, null, $"SELECT body FROM flows WHERE {column} = @v", ("v", value)), ct)

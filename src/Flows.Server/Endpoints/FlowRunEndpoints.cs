@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Orchestration;
 using Flows.Server.Storage;
@@ -10,57 +11,103 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Flow runs (Prefect's api/flow_runs.py): create, read, filter, count, paginate, update, labels, delete, set_state and resume; creation from a deployment lives here too.</summary>
 internal static class FlowRunEndpoints
 {
     private const string Columns = "flow_id, deployment_id, work_pool_id, work_queue_id, work_queue_name, name, tags, state_type, state_name, expected_start_time, next_scheduled_start_time, start_time, end_time, idempotency_key, auto_scheduled";
 
     public static void Map(IEndpointRouteBuilder api, Database db)
     {
-        api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
+        // A run without a deployment (a flow called directly); an idempotency key already used for the flow answers that run with 200.
+        api.MapPost("/flow_runs/", async (HttpRequest request, CancellationToken ct) =>
         {
-            var deploymentId = Body.Id(id);
-            var create = await Body.ReadAsync<DeploymentFlowRunCreate>(request, allowEmpty: true);
-            return Body.Json(await CreateFromDeploymentAsync(db, deploymentId, create, ct), 201);
+            var create = await Body.ReadAsync<FlowRunCreateBody>(request);
+            var flowId = create.FlowId ?? throw ApiException.Validation(["body", "flow_id"], "Field required", "missing");
+            var (run, created) = await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ScalarAsync<string>(t, "SELECT id FROM flows WHERE id = @id", ("id", flowId.ToString())) is null)
+                {
+                    throw ApiException.NotFound("Flow");
+                }
+
+                if (create.IdempotencyKey is { } key
+                    && await Rows.OneAsync<FlowRun>(c, t, "SELECT body FROM flow_runs WHERE flow_id = @f AND idempotency_key = @k", ("f", flowId.ToString()), ("k", key)) is { } same)
+                {
+                    return (same, false);
+                }
+
+                if (create.DeploymentId is { } d && await c.ScalarAsync<string>(t, "SELECT id FROM deployments WHERE id = @id", ("id", d.ToString())) is null)
+                {
+                    throw ApiException.NotFound("Deployment");
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                var run = new FlowRun
+                {
+                    Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = create.Name ?? RunNames.Next(), FlowId = flowId, FlowVersion = create.FlowVersion,
+                    DeploymentId = create.DeploymentId, Parameters = create.Parameters ?? new Dictionary<string, JsonElement>(), IdempotencyKey = create.IdempotencyKey,
+                    Context = create.Context ?? new Dictionary<string, JsonElement>(), EmpiricalPolicy = create.EmpiricalPolicy ?? new FlowRunPolicy(), Tags = create.Tags ?? [],
+                    Labels = create.Labels ?? new Dictionary<string, JsonElement>(), ParentTaskRunId = create.ParentTaskRunId,
+                };
+                return (await InsertAsync(c, t, run, create.State ?? new StateCreate { Type = StateType.Pending }, now), true);
+            }, ct);
+            return Body.Json(run, created ? 201 : 200);
+        });
+
+        api.MapDelete("/flow_runs/{id}", async (string id, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id).ToString();
+            await db.WriteAsync(async (c, t) =>
+            {
+                if (await c.ExecuteAsync(t, "DELETE FROM flow_runs WHERE id = @id", ("id", runId)) == 0)
+                {
+                    throw ApiException.NotFound("Flow run");
+                }
+
+                await c.ExecuteAsync(t, "DELETE FROM flow_run_states WHERE flow_run_id = @id", ("id", runId));
+                return await c.ExecuteAsync(t, "DELETE FROM logs WHERE flow_run_id = @id", ("id", runId));
+            }, ct);
+            return Results.NoContent();
+        });
+
+        // Prefect's resume: only a paused run; back to Scheduled ("Resuming") when the pause asked for a reschedule, else Running.
+        // Run input (keyset) is not supported: this server stores no run inputs.
+        api.MapPost("/flow_runs/{id}/resume", async (string id, CancellationToken ct) =>
+        {
+            var run = await ReadAsync(db, Body.Id(id), ct);
+            if (run.State is not { Type: StateType.Paused } paused)
+            {
+                return Body.Json(new OrchestrationResult
+                {
+                    State = null, Status = SetStateStatus.Abort,
+                    Details = new OrchestrationDetails { Type = "abort_details", Reason = "Cannot resume a flow run that is not paused." },
+                });
+            }
+
+            var proposed = paused.StateDetails.PauseReschedule == true
+                ? new StateCreate { Type = StateType.Scheduled, Name = "Resuming", StateDetails = new StateDetails { ScheduledTime = DateTimeOffset.UtcNow } }
+                : new StateCreate { Type = StateType.Running };
+            var result = await SetStateAsync(db, run.Id, proposed, force: false, ct);
+            return Body.Json(result, result.Status == SetStateStatus.Accept ? 201 : 200);
         });
 
         api.MapGet("/flow_runs/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
 
         api.MapPost("/flow_runs/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<FlowRunFilterRequest>(request, allowEmpty: true);
-            var where = new SqlWhere();
-            var f = filter.FlowRuns;
-            where.AddIn("id", f?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("id", f?.Id?.NotAny?.Select(g => g.ToString()), negate: true);
-            where.AddIn("name", f?.Name?.Any);
-            where.AddLike("name", f?.Name?.Like);
-            where.AddTags("tags", f?.Tags);
-            where.AddIn("deployment_id", f?.DeploymentId?.Any?.Select(g => g.ToString()));
-            if (f?.DeploymentId?.IsNull is { } isNull)
-            {
-                where.Add(isNull ? "deployment_id IS NULL" : "deployment_id IS NOT NULL");
-            }
+            var filter = await FilterRequest.ReadAsync(request);
+            return Body.Json(await FilterAsync(db, filter, filter.Offset, filter.Limit, ct));
+        });
 
-            where.AddIn("work_queue_name", f?.WorkQueueName?.Any);
-            where.AddIn("state_type", f?.State?.Type?.Any?.Select(s => s.ToString().ToUpperInvariant()));
-            where.AddIn("state_type", f?.State?.Type?.NotAny?.Select(s => s.ToString().ToUpperInvariant()), negate: true);
-            where.AddIn("state_name", f?.State?.Name?.Any);
-            where.AddTime("expected_start_time", f?.ExpectedStartTime);
-            where.AddTime("next_scheduled_start_time", f?.NextScheduledStartTime);
-            where.AddTime("start_time", f?.StartTime);
-            where.AddTime("end_time", f?.EndTime);
-            where.AddIn("flow_id", filter.Flows?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("deployment_id", filter.Deployments?.Id?.Any?.Select(g => g.ToString()));
-            var order = filter.Sort switch
-            {
-                "START_TIME_ASC" => "start_time ASC", "START_TIME_DESC" => "start_time DESC",
-                "EXPECTED_START_TIME_ASC" => "expected_start_time ASC", "EXPECTED_START_TIME_DESC" => "expected_start_time DESC",
-                "NAME_ASC" => "name ASC", "NAME_DESC" => "name DESC", "NEXT_SCHEDULED_START_TIME_ASC" => "next_scheduled_start_time ASC",
-                "END_TIME_DESC" => "end_time DESC", _ => "id DESC",
-            };
-            var runs = await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
-                $"SELECT body FROM flow_runs{where} ORDER BY {order}, id DESC LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
-            return Body.Json(runs);
+        api.MapPost("/flow_runs/count", async (HttpRequest request, CancellationToken ct) =>
+            Body.Json(await CountAsync(db, await FilterRequest.ReadAsync(request), ct)));
+
+        api.MapPost("/flow_runs/paginate", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var (page, limit) = (filter.Page, filter.Limit);
+            var runs = await FilterAsync(db, filter, (page - 1) * limit, limit, ct);
+            return Body.Json(Pages.Of(runs, await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/flow_runs/{id}/set_state", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -68,32 +115,65 @@ internal static class FlowRunEndpoints
             var runId = Body.Id(id);
             var body = await Body.ReadAsync<SetStateBody>(request);
             var proposed = body.State ?? throw ApiException.Invalid("state is required.");
-            var result = await db.WriteAsync(async (c, t) =>
+            return Body.Json(await SetStateAsync(db, runId, proposed, body.Force ?? false, ct));
+        });
+
+        api.MapPatch("/flow_runs/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id);
+            var u = await Body.ReadAsync<FlowRunUpdate>(request, allowEmpty: true);
+            await UpdateRunAsync(db, runId, r => r with
             {
-                // The row lock (PostgreSQL) or the single writer (SQLite) makes read-decide-write atomic:
-                // of two workers proposing Pending, the second sees the first's Pending and is aborted.
-                var run = await Rows.OneAsync<FlowRun>(c, t, $"SELECT body FROM flow_runs WHERE id = @id{db.ForUpdate}", ("id", runId.ToString()))
-                    ?? throw ApiException.NotFound("Flow run");
-                var now = DateTimeOffset.UtcNow;
-                var decision = OrchestrationPolicy.Decide(run, proposed, body.Force ?? false, now);
-                if (decision.NewState is null)
+                Name = u.Name ?? r.Name, FlowVersion = u.FlowVersion ?? r.FlowVersion, Parameters = u.Parameters ?? r.Parameters,
+                EmpiricalPolicy = u.EmpiricalPolicy ?? r.EmpiricalPolicy, Tags = u.Tags ?? r.Tags, InfrastructurePid = u.InfrastructurePid ?? r.InfrastructurePid,
+                JobVariables = u.JobVariables ?? r.JobVariables,
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapPatch("/flow_runs/{id}/labels", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var runId = Body.Id(id);
+            var labels = await Body.ReadAsync<Dictionary<string, JsonElement>>(request, allowEmpty: true);
+            await UpdateRunAsync(db, runId, r =>
+            {
+                var merged = new Dictionary<string, JsonElement>(r.Labels ?? new Dictionary<string, JsonElement>());
+                foreach (var (k, v) in labels)
                 {
-                    return new OrchestrationResult
-                    {
-                        State = run.State, Status = decision.Status,
-                        Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason, DelaySeconds = decision.Status == SetStateStatus.Wait ? decision.DelaySeconds ?? 0 : null },
-                    };
+                    merged[k] = v;
                 }
 
-                var updated = ApplyState(run, decision.NewState, now) with { Updated = now };
-                await c.ExecuteAsync(t, "UPDATE flow_runs SET state_type = @state_type, state_name = @state_name, next_scheduled_start_time = @next_scheduled_start_time, expected_start_time = @expected_start_time, start_time = @start_time, end_time = @end_time, body = @body WHERE id = @id",
-                    RowParameters(updated));
-                await InsertStateAsync(c, t, updated);
-                return new OrchestrationResult { State = updated.State, Status = decision.Status, Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason } };
+                return r with { Labels = merged };
             }, ct);
-            return Body.Json(result);
+            return Results.NoContent();
         });
     }
+
+    /// <summary>Proposes a state: the orchestration rules decide, and an accepted state becomes current (set_state, resume).</summary>
+    internal static Task<OrchestrationResult> SetStateAsync(Database db, Guid runId, StateCreate proposed, bool force, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            // The row lock (PostgreSQL) or the single writer (SQLite) makes read-decide-write atomic:
+            // of two workers proposing Pending, the second sees the first's Pending and is aborted.
+            var run = await Rows.OneAsync<FlowRun>(c, t, $"SELECT body FROM flow_runs WHERE id = @id{db.ForUpdate}", ("id", runId.ToString()))
+                ?? throw ApiException.NotFound("Flow run");
+            var now = DateTimeOffset.UtcNow;
+            var decision = OrchestrationPolicy.Decide(run, proposed, force, now);
+            if (decision.NewState is null)
+            {
+                return new OrchestrationResult
+                {
+                    State = run.State, Status = decision.Status,
+                    Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason, DelaySeconds = decision.Status == SetStateStatus.Wait ? decision.DelaySeconds ?? 0 : null },
+                };
+            }
+
+            var updated = ApplyState(run, decision.NewState, now) with { Updated = now };
+            await c.ExecuteAsync(t, "UPDATE flow_runs SET state_type = @state_type, state_name = @state_name, next_scheduled_start_time = @next_scheduled_start_time, expected_start_time = @expected_start_time, start_time = @start_time, end_time = @end_time, body = @body WHERE id = @id",
+                RowParameters(updated));
+            await InsertStateAsync(c, t, updated);
+            return new OrchestrationResult { State = updated.State, Status = decision.Status, Details = new OrchestrationDetails { Type = DetailsType(decision.Status), Reason = decision.Reason } };
+        }, ct);
 
     /// <summary>
     /// POST /deployments/{id}/create_flow_run: merges parameters and job variables over the deployment's,
@@ -173,9 +253,50 @@ internal static class FlowRunEndpoints
         return run;
     }
 
+    /// <summary>Runs matching a filter body (all its filter objects), in its <c>sort</c> order (ID_DESC by default).</summary>
+    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.FlowRuns(filter, where, db);
+        var order = Sorts[filter.Sort("ID_DESC", [.. Sorts.Keys])];
+        return db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+            $"SELECT fr.body FROM flow_runs fr{clause} ORDER BY {order}, fr.id DESC LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+    }
+
+    internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
+    {
+        var where = new SqlWhere();
+        var clause = FilterQueries.FlowRuns(filter, where, db);
+        return await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM flow_runs fr{clause}", [.. where.Parameters]), ct);
+    }
+
+    // Prefect's FlowRunSort; the start time of a run that has not started is its expected start.
+    private static readonly Dictionary<string, string> Sorts = new()
+    {
+        ["ID_DESC"] = "fr.id DESC",
+        ["START_TIME_ASC"] = "COALESCE(fr.start_time, fr.expected_start_time) ASC",
+        ["START_TIME_DESC"] = "COALESCE(fr.start_time, fr.expected_start_time) DESC",
+        ["EXPECTED_START_TIME_ASC"] = "fr.expected_start_time ASC",
+        ["EXPECTED_START_TIME_DESC"] = "fr.expected_start_time DESC",
+        ["NAME_ASC"] = "fr.name ASC",
+        ["NAME_DESC"] = "fr.name DESC",
+        ["NEXT_SCHEDULED_START_TIME_ASC"] = "fr.next_scheduled_start_time ASC",
+        ["END_TIME_DESC"] = "fr.end_time DESC",
+    };
+
     public static async Task<FlowRun> ReadAsync(Database db, Guid id, CancellationToken ct)
         => await db.ReadAsync(c => Rows.OneAsync<FlowRun>(c, null, "SELECT body FROM flow_runs WHERE id = @id", ("id", id.ToString())), ct)
            ?? throw ApiException.NotFound("Flow run");
+
+    private static Task<int> UpdateRunAsync(Database db, Guid id, Func<FlowRun, FlowRun> change, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var run = await Rows.OneAsync<FlowRun>(c, t, $"SELECT body FROM flow_runs WHERE id = @id{db.ForUpdate}", ("id", id.ToString()))
+                ?? throw ApiException.NotFound("Flow run");
+            var updated = change(run) with { Updated = DateTimeOffset.UtcNow };
+            return await c.ExecuteAsync(t, "UPDATE flow_runs SET name = @n, tags = @tags, body = @b WHERE id = @id",
+                ("n", updated.Name), ("tags", Rows.Tags(updated.Tags)), ("b", Rows.Json(updated)), ("id", id.ToString()));
+        }, ct);
 
     private static string DetailsType(SetStateStatus status) => status.ToString().ToLowerInvariant() + "_details";
 
@@ -224,6 +345,22 @@ internal static class FlowRunEndpoints
     private static Task<int> InsertStateAsync(DbConnection c, DbTransaction t, FlowRun run)
         => c.ExecuteAsync(t, "INSERT INTO flow_run_states (id, flow_run_id, timestamp, body) VALUES (@id, @r, @ts, @b)",
             ("id", run.State!.Id.ToString()), ("r", run.Id.ToString()), ("ts", Rows.Time(run.State.Timestamp!.Value)), ("b", Rows.Json(run.State)));
+
+    private sealed class FlowRunCreateBody
+    {
+        public string? Name { get; init; }
+        public Guid? FlowId { get; init; }
+        public string? FlowVersion { get; init; }
+        public Guid? DeploymentId { get; init; }
+        public IDictionary<string, JsonElement>? Parameters { get; init; }
+        public IDictionary<string, JsonElement>? Context { get; init; }
+        public Guid? ParentTaskRunId { get; init; }
+        public IList<string>? Tags { get; init; }
+        public IDictionary<string, JsonElement>? Labels { get; init; }
+        public string? IdempotencyKey { get; init; }
+        public FlowRunPolicy? EmpiricalPolicy { get; init; }
+        public StateCreate? State { get; init; }
+    }
 
     private sealed class SetStateBody
     {

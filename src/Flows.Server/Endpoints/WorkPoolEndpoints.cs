@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flows.Api.Models;
+using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
 using Flows.Server.WorkPools;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
+/// <summary>Work pools (Prefect's api/workers.py): create, read, filter, update, delete and get_scheduled_flow_runs.</summary>
 internal static class WorkPoolEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -29,14 +31,20 @@ internal static class WorkPoolEndpoints
 
         api.MapPost("/work_pools/filter", async (HttpRequest request, CancellationToken ct) =>
         {
-            var filter = await Body.ReadAsync<WorkPoolFilterRequest>(request, allowEmpty: true);
+            var filter = await FilterRequest.ReadAsync(request);
             var where = new SqlWhere();
-            where.AddIn("id", filter.WorkPools?.Id?.Any?.Select(g => g.ToString()));
-            where.AddIn("name", filter.WorkPools?.Name?.Any);
-            where.AddIn("type", filter.WorkPools?.Type?.Any);
+            var clause = FilterQueries.WorkPools(filter, where, db);
             var pools = await db.ReadAsync(c => Rows.ManyAsync<WorkPool>(c, null,
-                $"SELECT body FROM work_pools{where} ORDER BY name LIMIT {Body.Limit(filter.Limit)} OFFSET {Math.Max(0, filter.Offset ?? 0)}", where.Parameters), ct);
+                $"SELECT wp.body FROM work_pools wp{clause} ORDER BY wp.name LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
             return Body.Json(pools.Select(WithStatus).ToList());
+        });
+
+        api.MapPost("/work_pools/count", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var where = new SqlWhere();
+            var clause = FilterQueries.WorkPools(filter, where, db);
+            return Body.Json(await db.ReadAsync(c => c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM work_pools wp{clause}", [.. where.Parameters]), ct));
         });
 
         api.MapPost("/work_pools/{name}/get_scheduled_flow_runs", async (string name, HttpRequest request, CancellationToken ct) =>
@@ -76,6 +84,35 @@ internal static class WorkPoolEndpoints
                 return found;
             }, ct);
             return Body.Json(runs.Select(r => new WorkerFlowRunResponse { WorkPoolId = pool.Id, WorkQueueId = r.WorkQueueId!.Value, FlowRun = r }).ToList());
+        });
+
+        api.MapPatch("/work_pools/{pool}", async (string pool, HttpRequest request, CancellationToken ct) =>
+        {
+            var update = await Body.ReadAsync<WorkPoolUpdate>(request, allowEmpty: true);
+            await db.WriteAsync(async (c, t) =>
+            {
+                var current = await Rows.OneAsync<WorkPool>(c, t, $"SELECT body FROM work_pools WHERE name = @n{db.ForUpdate}", ("n", pool))
+                    ?? throw ApiException.NotFound($"Work pool '{pool}'");
+                var updated = current with
+                {
+                    Updated = DateTimeOffset.UtcNow, Description = update.Description ?? current.Description, IsPaused = update.IsPaused ?? current.IsPaused,
+                    BaseJobTemplate = update.BaseJobTemplate ?? current.BaseJobTemplate, ConcurrencyLimit = update.ConcurrencyLimit ?? current.ConcurrencyLimit,
+                };
+                return await c.ExecuteAsync(t, "UPDATE work_pools SET body = @b WHERE id = @id", ("b", Rows.Json(updated)), ("id", current.Id.ToString()));
+            }, ct);
+            return Results.NoContent();
+        });
+
+        api.MapDelete("/work_pools/{pool}", async (string pool, CancellationToken ct) =>
+        {
+            await db.WriteAsync(async (c, t) =>
+            {
+                var id = await c.ScalarAsync<string>(t, "SELECT id FROM work_pools WHERE name = @n", ("n", pool)) ?? throw ApiException.NotFound($"Work pool '{pool}'");
+                await c.ExecuteAsync(t, "DELETE FROM work_queues WHERE work_pool_id = @id", ("id", id));
+                await c.ExecuteAsync(t, "DELETE FROM workers WHERE work_pool_id = @id", ("id", id));
+                return await c.ExecuteAsync(t, "DELETE FROM work_pools WHERE id = @id", ("id", id));
+            }, ct);
+            return Results.NoContent();
         });
     }
 

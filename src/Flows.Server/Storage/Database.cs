@@ -17,6 +17,13 @@ public abstract class Database : IAsyncDisposable
     /// <summary>Row-lock suffix for a SELECT inside a write (SQLite serializes writers instead).</summary>
     public abstract string ForUpdate { get; }
 
+    /// <summary>
+    /// SQL text of a value inside a JSON <c>body</c> column (<paramref name="path"/> dotted, e.g. <c>created_by.id</c>), as text:
+    /// strings as themselves, numbers and booleans as their JSON text, JSON null or absent as SQL NULL. Filters on fields that
+    /// have no column of their own read them this way.
+    /// </summary>
+    public abstract string JsonText(string column, string path);
+
     /// <summary>Where the data lives, without credentials (for logs and the startup line).</summary>
     public abstract string Description { get; }
 

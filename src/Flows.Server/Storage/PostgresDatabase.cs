@@ -21,6 +21,9 @@ public sealed class PostgresDatabase : Database
 
     public override string Description { get; }
 
+    public override string JsonText(string column, string path)
+        => $"(CAST({column} AS jsonb) #>> '{{{path.Replace('.', ',')}}}')";
+
     public override async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

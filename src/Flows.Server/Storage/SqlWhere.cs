@@ -89,6 +89,9 @@ internal sealed class SqlWhere
         AddTags(prefix + "tags", filter?.Tags);
     }
 
+    /// <summary>Escapes % _ and \ for a LIKE pattern used with ESCAPE '\'.</summary>
+    public static string EscapeLike(string value) => Escape(value);
+
     private static string Escape(string value) => value.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
     public override string ToString() => _clauses.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", _clauses);

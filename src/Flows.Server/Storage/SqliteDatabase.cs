@@ -33,6 +33,10 @@ public sealed class SqliteDatabase : Database
 
     public override string Description { get; }
 
+    // json_extract answers 1/0 for JSON booleans; the CASE keeps the text 'true'/'false' PostgreSQL answers.
+    public override string JsonText(string column, string path)
+        => $"(CASE json_type({column}, '$.{path}') WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract({column}, '$.{path}') AS TEXT) END)";
+
     public override async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);

@@ -1,0 +1,72 @@
+using Flows.Api.Models;
+using Flows.Server.Filtering;
+using Flows.Server.Hosting;
+using Flows.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Flows.Server.Endpoints;
+
+/// <summary>Writing and reading logs (Prefect's api/logs.py).</summary>
+internal static class LogEndpoints
+{
+    private const int MaxLogBatch = 10_000;
+
+    public static void Map(IEndpointRouteBuilder api, Database db)
+    {
+        api.MapPost("/logs/", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var logs = await Body.ReadListAsync<LogCreateBody>(request);
+            if (logs.Count > MaxLogBatch)
+            {
+                throw new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, $"A log batch holds at most {MaxLogBatch} entries; got {logs.Count}.");
+            }
+
+            for (var i = 0; i < logs.Count; i++)
+            {
+                var l = logs[i];
+                if (l is null || l.Name is null || l.Level is null || l.Message is null || l.Timestamp is null)
+                {
+                    throw ApiException.Invalid($"Log entry {i} needs name, level, message and timestamp.");
+                }
+            }
+
+            await db.WriteAsync(async (c, t) =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                foreach (var l in logs)
+                {
+                    var log = new Log { Id = Guid.CreateVersion7(), Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
+                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b)",
+                        ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
+                        ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
+                }
+
+                return 0;
+            }, ct);
+            return Results.StatusCode(201);
+        });
+
+        api.MapPost("/logs/filter", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var filter = await FilterRequest.ReadAsync(request);
+            var where = new SqlWhere();
+            var clause = FilterQueries.Logs(filter, where, db);
+            var order = filter.Sort("TIMESTAMP_ASC", "TIMESTAMP_ASC", "TIMESTAMP_DESC") == "TIMESTAMP_DESC" ? "l.timestamp DESC, l.id DESC" : "l.timestamp ASC, l.id ASC";
+            var logs = await db.ReadAsync(c => Rows.ManyAsync<Log>(c, null,
+                $"SELECT l.body FROM logs l{clause} ORDER BY {order} LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
+            return Body.Json(logs);
+        });
+    }
+
+    private sealed class LogCreateBody
+    {
+        public string? Name { get; init; }
+        public int? Level { get; init; }
+        public string? Message { get; init; }
+        public DateTimeOffset? Timestamp { get; init; }
+        public Guid? FlowRunId { get; init; }
+        public Guid? TaskRunId { get; init; }
+    }
+}
