@@ -79,6 +79,19 @@ public sealed class PrefectUiServingTests
     }
 
     [Fact]
+    public async Task The_block_type_of_the_kubernetes_templates_cluster_config_is_known_by_slug()
+    {
+        await using var server = await UiServer.StartAsync();
+        var (status, body, _) = await server.GetAsync("/api/block_types/slug/kubernetes-cluster-config");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var type = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("Kubernetes Cluster Config", type.GetProperty("name").GetString());
+        Assert.Equal("kubernetes-cluster-config", type.GetProperty("slug").GetString());
+        Assert.True(Guid.TryParse(type.GetProperty("id").GetString(), out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await server.GetAsync("/api/block_types/slug/aws-credentials")).Status);
+    }
+
+    [Fact]
     public async Task A_folder_without_index_html_is_refused_with_the_fix()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => UiServer.StartAsync(prefectUiDirectory: Path.GetTempPath()));
