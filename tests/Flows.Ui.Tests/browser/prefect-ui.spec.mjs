@@ -36,7 +36,8 @@ const step = (text) => console.log('step: ' + text);
 const shot = (page, name) => page.screenshot({ path: join(shots, name + '.png'), fullPage: true }).catch(() => {});
 
 // Before the login the app's auth check is meant to get 401 (that is how it knows to show the form): those
-// calls, and the console lines the browser prints for them, are not problems. Nothing else is excused.
+// calls, and the console errors the app logs for them (minified error objects naming no call), are not problems;
+// any other status before the login still is. After the login nothing is excused.
 const excused = (status) => !current.loggedIn && status === 401;
 
 function watch(page) {
@@ -52,12 +53,14 @@ function watch(page) {
   });
   page.on('requestfailed', (request) => {
     const url = new URL(request.url());
+    // ERR_ABORTED is the app cancelling its own request (it does when a page's filters settle): nothing was answered.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
     if (url.origin === origin) current.problems.push(`request failed: ${request.method()} ${url.pathname} (${request.failure()?.errorText})`);
   });
   page.on('pageerror', (error) => current.problems.push('page error: ' + error.message));
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
-    if (excused(401) && message.text().includes('status of 401')) return;
+    if (!current.loggedIn) return;
     current.problems.push('console error: ' + message.text().slice(0, 300));
   });
 }
@@ -96,7 +99,7 @@ async function tab(page, name, tabName, expected) {
   pages.push(current);
   step(`${name}: tab ${tabName}`);
   try {
-    await page.getByRole('tab', { name: tabName }).first().click();
+    await page.locator('[role=tablist] li.p-tab').filter({ hasText: new RegExp(`^\\s*${tabName}\\s*$`) }).first().click();
     for (const text of expected) {
       await page.getByText(text, { exact: false }).first().waitFor({ timeout: 30_000 });
     }
@@ -160,6 +163,7 @@ try {
   await tab(page, '12-work-pool-runs', 'Runs', [seed.deploymentName]);
   await tab(page, '13-work-pool-queues', 'Work Queues', [seed.queue]);
   await tab(page, '14-work-pool-workers', 'Workers', ['Online']);
+  await tab(page, '14b-work-pool-deployments', 'Deployments', [seed.deploymentName]);
   await visit(page, '15-work-queue', `/work-pools/work-pool/${seed.pool}/queue/${seed.queue}`, [seed.queue]);
   await visit(page, '16-blocks', '/blocks', ['Blocks']);
   await visit(page, '17-variables', '/variables', ['Variables']);
@@ -172,16 +176,17 @@ try {
     await page.locator('a[href$="/work-pools/create"]').first().click();
     await page.getByText('Kubernetes', { exact: true }).first().click();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Name').first().fill(seed.newPool);
+    await fillField(page, 'Name', seed.newPool);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByText('Finished Job TTL').first().waitFor();
-    await fillField(page, 'Finished Job TTL', '60');
+    await fillField(page, 'Finished Job TTL', '60', 'integer');
     await fillField(page, 'Pod Watch Timeout Seconds', '300');
     await fillField(page, 'Namespace', 'prefect');
     await shot(page, '21-work-pool-create-form');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.waitForURL((url) => url.pathname === `/prefect-ui/work-pools/work-pool/${seed.newPool}`);
   });
+  await visit(page, '22-new-work-pool', `/work-pools/work-pool/${seed.newPool}`, [seed.newPool, 'prefect']);
 } catch (error) {
   current.problems.push('FAILED: ' + (error?.stack ?? error));
   await shot(context.pages()[0], '99-failure');
@@ -191,11 +196,21 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 
-// A form field of Prefect's schema form: the input inside the block that carries the label text.
-async function fillField(page, label, value) {
-  const block = page.locator('.p-label, label, .schema-form-property').filter({ hasText: label }).first();
-  const input = block.locator('input, textarea').first();
-  await input.fill(value);
+// A visible field of Prefect's forms (the wizard keeps every step in the page), found by its label (with or without "(Optional)"): a plain field is the input of the
+// div.p-label whose label it is; a field that may be null (anyOf [T, null]) is a section headed by the label, whose
+// type buttons choose T (`type`) before its input is filled.
+async function fillField(page, label, value, type) {
+  const exact = new RegExp(`^\\s*${label}( \\(Optional\\))?\\s*$`);
+  const anyOf = page.locator('div.schema-form-property-any-of')
+    .filter({ has: page.locator('h3.schema-form-property-any-of__section-header', { hasText: exact }), visible: true });
+  if (await anyOf.count() > 0) {
+    const section = anyOf.first();
+    if (type) await section.locator('.p-button-group button', { hasText: type }).first().click();
+    await section.locator('input, textarea').first().fill(value);
+    return;
+  }
+  await page.locator('div.p-label').filter({ has: page.locator('label.p-label__label', { hasText: exact }), visible: true }).first()
+    .locator('input, textarea').first().fill(value);
 }
 
 const failing = pages.filter((p) => p.problems.length > 0);
