@@ -27,6 +27,14 @@ internal static class AdminEndpoints
             ["server"] = new Dictionary<string, object> { ["csrf_protection_enabled"] = false },
         }));
 
+        // The default result storage is a block, and this server stores no blocks: none is set, and none can be.
+        api.MapGet("/admin/storage", () => Body.Json(new Dictionary<string, object?> { ["default_result_storage_block_id"] = null }));
+        api.MapPut("/admin/storage", () =>
+        {
+            throw ApiException.NotFound("Block document (this server stores no blocks)");
+        });
+        api.MapDelete("/admin/storage", () => Results.NoContent());
+
         // As a Prefect server without CSRF protection (its default): API clients authenticate with a bearer key.
         api.MapGet("/csrf-token", (HttpRequest request) =>
         {

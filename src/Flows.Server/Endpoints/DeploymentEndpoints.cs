@@ -106,7 +106,7 @@ internal static class DeploymentEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1L) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
         });
 
         api.MapPost("/deployments/{id}/create_flow_run", async (string id, HttpRequest request, CancellationToken ct) =>
@@ -120,37 +120,20 @@ internal static class DeploymentEndpoints
         {
             var deploymentId = Body.Id(id);
             var u = await Body.ReadAsync<DeploymentUpdate>(request, allowEmpty: true);
-            await db.WriteAsync(async (c, t) =>
-            {
-                var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
-                    ?? throw ApiException.NotFound("Deployment");
-                var now = DateTimeOffset.UtcNow;
-                var updated = d with
-                {
-                    Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
-                    Schedules = u.Schedules is { } s
-                        ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
-                        : d.Schedules,
-                    ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
-                    ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
-                    JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
-                    EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
-                };
-                if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
-                {
-                    throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
-                }
-
-                if (u.Schedules is not null || u.Paused is not null)
-                {
-                    await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
-                    await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
-                }
-
-                return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
-                    ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
-            }, ct);
+            await UpdateAsync(db, deploymentId, u, ct);
             return Results.NoContent();
+        });
+
+        api.MapPost("/deployments/{id}/pause_deployment", async (string id, CancellationToken ct) =>
+        {
+            await UpdateAsync(db, Body.Id(id), new DeploymentUpdate { Paused = true }, ct);
+            return Body.Json<object?>(null); // Prefect answers 200 with null
+        });
+
+        api.MapPost("/deployments/{id}/resume_deployment", async (string id, CancellationToken ct) =>
+        {
+            await UpdateAsync(db, Body.Id(id), new DeploymentUpdate { Paused = false }, ct);
+            return Body.Json<object?>(null);
         });
 
         api.MapDelete("/deployments/{id}", async (string id, CancellationToken ct) =>
@@ -170,7 +153,40 @@ internal static class DeploymentEndpoints
         });
     }
 
-    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    /// <summary>PATCH /deployments/{id} (also pause and resume): fields absent or null stay; new schedules or pausing replace the runs the old ones made.</summary>
+    internal static Task<int> UpdateAsync(Database db, Guid deploymentId, DeploymentUpdate u, CancellationToken ct)
+        => db.WriteAsync(async (c, t) =>
+        {
+            var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
+                ?? throw ApiException.NotFound("Deployment");
+            var now = DateTimeOffset.UtcNow;
+            var updated = d with
+            {
+                Updated = now, Version = u.Version ?? d.Version, Description = u.Description ?? d.Description, Paused = u.Paused ?? d.Paused,
+                Schedules = u.Schedules is { } s
+                    ? s.Select(x => new DeploymentSchedule { Id = Guid.CreateVersion7(), Created = now, Updated = now, DeploymentId = d.Id, Schedule = x.Schedule, Active = x.Active ?? true, MaxScheduledRuns = x.MaxScheduledRuns, Parameters = x.Parameters ?? new Dictionary<string, JsonElement>(), Slug = x.Slug }).ToList()
+                    : d.Schedules,
+                ConcurrencyLimit = u.ConcurrencyLimit ?? d.ConcurrencyLimit, Parameters = u.Parameters ?? d.Parameters,
+                ParameterOpenapiSchema = u.ParameterOpenapiSchema ?? d.ParameterOpenapiSchema, Tags = u.Tags ?? d.Tags, Path = u.Path ?? d.Path,
+                JobVariables = u.JobVariables ?? d.JobVariables, PullSteps = u.PullSteps ?? d.PullSteps, Entrypoint = u.Entrypoint ?? d.Entrypoint,
+                EnforceParameterSchema = u.EnforceParameterSchema ?? d.EnforceParameterSchema,
+            };
+            if (u.WorkPoolName is not null && u.WorkPoolName != d.WorkPoolName)
+            {
+                throw ApiException.Invalid("Moving a deployment to another work pool: upsert it with POST /deployments/ instead.");
+            }
+
+            if (u.Schedules is not null || u.Paused is not null)
+            {
+                await Scheduling.Scheduler.DeleteAutoScheduledAsync(c, t, d.Id);
+                await Scheduling.Scheduler.ScheduleDeploymentAsync(c, t, updated, now);
+            }
+
+            return await c.ExecuteAsync(t, "UPDATE deployments SET tags = @tags, updated = @u, body = @b WHERE id = @id",
+                ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
+        }, ct);
+
+    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Deployments(filter, where, db);

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
-/// <summary>Flows (Prefect's api/flows.py): upsert, read, filter, count, paginate, delete.</summary>
+/// <summary>Flows (Prefect's api/flows.py): upsert, read, update, filter, count, paginate, delete.</summary>
 internal static class FlowEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -54,7 +54,23 @@ internal static class FlowEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+            return Body.Json(Pages.Of(await FilterAsync(db, filter, (page - 1L) * limit, limit, ct), await CountAsync(db, filter, ct), page, limit));
+        });
+
+        // FlowUpdate: tags and labels, when sent, replace the stored ones.
+        api.MapPatch("/flows/{id}", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var flowId = Body.Id(id).ToString();
+            var update = await Body.ReadAsync<FlowCreateBody>(request, allowEmpty: true);
+            await db.WriteAsync(async (c, t) =>
+            {
+                var flow = await Rows.OneAsync<Flow>(c, t, $"SELECT body FROM flows WHERE id = @id{db.ForUpdate}", ("id", flowId)) ?? throw ApiException.NotFound("Flow");
+                var now = DateTimeOffset.UtcNow;
+                var updated = flow with { Tags = update.Tags ?? flow.Tags, Labels = update.Labels ?? flow.Labels, Updated = now };
+                return await c.ExecuteAsync(t, "UPDATE flows SET tags = @tags, updated = @u, body = @b WHERE id = @id",
+                    ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", flowId));
+            }, ct);
+            return Results.NoContent();
         });
 
         // Prefect deletes the flow with its deployments and runs.
@@ -76,7 +92,7 @@ internal static class FlowEndpoints
         });
     }
 
-    internal static Task<List<Flow>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    internal static Task<List<Flow>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Flows(filter, where, db);

@@ -77,10 +77,11 @@ internal static class FlowRunEndpoints
             var run = await ReadAsync(db, Body.Id(id), ct);
             if (run.State is not { Type: StateType.Paused } paused)
             {
-                return Body.Json(new OrchestrationResult
+                // Prefect answers state: null here; written out, since the model drops null fields.
+                return Body.Json(new Dictionary<string, object?>
                 {
-                    State = null, Status = SetStateStatus.Abort,
-                    Details = new OrchestrationDetails { Type = "abort_details", Reason = "Cannot resume a flow run that is not paused." },
+                    ["state"] = null, ["status"] = SetStateStatus.Abort,
+                    ["details"] = new OrchestrationDetails { Type = "abort_details", Reason = "Cannot resume a flow run that is not paused." },
                 });
             }
 
@@ -106,7 +107,7 @@ internal static class FlowRunEndpoints
         {
             var filter = await FilterRequest.ReadAsync(request);
             var (page, limit) = (filter.Page, filter.Limit);
-            var runs = await FilterAsync(db, filter, (page - 1) * limit, limit, ct);
+            var runs = await FilterAsync(db, filter, (page - 1L) * limit, limit, ct);
             return Body.Json(Pages.Of(runs, await CountAsync(db, filter, ct), page, limit));
         });
 
@@ -254,7 +255,7 @@ internal static class FlowRunEndpoints
     }
 
     /// <summary>Runs matching a filter body (all its filter objects), in its <c>sort</c> order (ID_DESC by default).</summary>
-    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, int offset, int limit, CancellationToken ct)
+    internal static Task<List<FlowRun>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.FlowRuns(filter, where, db);

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Flows.Server.Endpoints;
 
-/// <summary><c>GET /flow_run_states/?flow_run_id=</c>: a run's state history, oldest first, as Prefect serves it.</summary>
+/// <summary><c>GET /flow_run_states/?flow_run_id=</c>: a run's state history, oldest first, as Prefect serves it; and one state by id.</summary>
 internal static class FlowRunStateEndpoints
 {
     public static void Map(IEndpointRouteBuilder api, Database db)
@@ -19,5 +19,9 @@ internal static class FlowRunStateEndpoints
                 "SELECT body FROM flow_run_states WHERE flow_run_id = @r ORDER BY timestamp ASC", [("r", (object?)runId.ToString())]), ct);
             return Body.Json(states);
         });
+
+        api.MapGet("/flow_run_states/{id}", async (string id, CancellationToken ct) =>
+            Body.Json(await db.ReadAsync(c => Rows.OneAsync<State>(c, null, "SELECT body FROM flow_run_states WHERE id = @id", ("id", Body.Id(id).ToString())), ct)
+                ?? throw ApiException.NotFound("Flow run state")));
     }
 }

@@ -162,7 +162,16 @@ internal static class UiApiEndpoints
             throw ApiException.Invalid($"Invalid schema: {ex.Message}");
         }
 
-        var result = built.Evaluate(values, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults result;
+        try
+        {
+            result = built.Evaluate(values, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        }
+        catch (Exception ex) when (ex is RefResolutionException or JsonSchemaException or InvalidOperationException or ArgumentException)
+        {
+            // An unresolvable $ref (this server fetches no remote schemas) or a schema that cannot be evaluated.
+            throw ApiException.Invalid($"Invalid schema: {ex.Message}");
+        }
         var errors = new List<object>();
         if (!result.IsValid)
         {

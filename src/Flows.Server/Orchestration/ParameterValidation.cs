@@ -14,9 +14,17 @@ internal static class ParameterValidation
             return;
         }
 
-        var built = JsonSchema.Build(schema, new BuildOptions { Dialect = Dialect.Draft07 }, new Uri($"urn:flows:parameters:{Guid.NewGuid()}"));
-        var instance = JsonSerializer.SerializeToElement(parameters);
-        var result = built.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults result;
+        try
+        {
+            var built = JsonSchema.Build(schema, new BuildOptions { Dialect = Dialect.Draft07 }, new Uri($"urn:flows:parameters:{Guid.NewGuid()}"));
+            result = built.Evaluate(JsonSerializer.SerializeToElement(parameters), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        }
+        catch (Exception ex) when (ex is RefResolutionException or JsonSchemaException or InvalidOperationException or ArgumentException)
+        {
+            // A stored schema that cannot be evaluated (an unresolvable $ref: no remote schemas are fetched) is the request's problem, not a crash.
+            throw ApiException.Conflict($"Error creating flow run: the deployment's parameter schema cannot be evaluated: {ex.Message}");
+        }
         if (result.IsValid)
         {
             return;
