@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Flows.Api.Client;
 using Flows.Api.Models;
+using Flows.Kubernetes.Fake;
 using Flows.Server.WorkPools;
 using Flows.Workers;
+using Flows.Workers.Kubernetes;
 using Flows.Workers.Process;
 
 namespace Flows.Ui.Tests;
@@ -78,5 +80,45 @@ public sealed class PrefectUiTests
         Assert.Equal("prefect", variables.GetProperty("namespace").GetProperty("default").GetString());
         Assert.False(variables.GetProperty("image").TryGetProperty("default", out var image) && image.ValueKind == JsonValueKind.String && image.GetString()!.Length > 0,
             "the image was left blank in the form, so the pool must not get a default image");
+
+        await RunOnThePoolWithTheKubernetesWorkerAsync(api, workerClient, flow.Id, "seed-kubernetes");
+    }
+
+    /// <summary>
+    /// The pool Prefect's wizard made is one our kubernetes worker can serve: a deployment on it (the image set by the
+    /// deployment, as the seed's are) becomes a Job in the pool's namespace with the pool's TTL, against the fake API
+    /// server. The test plays the kubelet and the runner in the image (states and the pod's end), as the worker's own
+    /// tests do.
+    /// </summary>
+    private static async Task RunOnThePoolWithTheKubernetesWorkerAsync(PrefectClient api, PrefectClient workerClient, Guid flowId, string pool)
+    {
+        await using var cluster = await FakeKubernetesApiServer.StartAsync(["prefect"]);
+        var deployment = await api.Deployments.CreateDeploymentAsync(new DeploymentCreate
+        {
+            Name = "on-kubernetes", FlowId = flowId, WorkPoolName = pool, Entrypoint = "HelloFlows.cs:hello",
+            JobVariables = BrowserHarness.Json("""{"image":"localhost:5000/hello:abc1234"}"""),
+        });
+        var runId = (await api.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
+        var output = new StringWriter();
+        var kubernetes = cluster.CreateClient();
+        var worker = new FlowWorker(workerClient, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(200) },
+            new KubernetesInfrastructure(TextWriter.Synchronized(output), _ => kubernetes), TextWriter.Synchronized(output));
+        using var stop = new CancellationTokenSource();
+        var working = worker.RunAsync(stop.Token);
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var job = await cluster.WaitForJobAsync("prefect", j => j.Metadata.Labels?.TryGetValue(JobManifestBuilder.FlowRunIdLabel, out var id) == true && id == runId.ToString(), bound.Token);
+        Assert.Equal(60, job.Spec.TtlSecondsAfterFinished);
+        var pod = await cluster.WaitForJobPodAsync("prefect", job.Metadata.Name, bound.Token);
+        Assert.Equal("localhost:5000/hello:abc1234", pod.Spec.Containers[0].Image);
+        cluster.SetPodRunning("prefect", pod.Metadata.Name);
+        await api.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running, Name = "Running" });
+        await api.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Completed, Name = "Completed" });
+        cluster.SucceedPod("prefect", pod.Metadata.Name);
+        await stop.CancelAsync(); // the worker stops after the run's watch has seen the pod end
+        await working;
+        var run = await api.FlowRuns.ReadFlowRunAsync(runId);
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Equal($"prefect:{job.Metadata.Name}", run.InfrastructurePid);
     }
 }
