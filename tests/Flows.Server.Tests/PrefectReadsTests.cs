@@ -58,6 +58,11 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Patch, $"work_queues/{id}", new { is_paused = false, concurrency_limit = 3 })).Status);
         var (_, byName) = await GetAsync($"work_pools/{poolName}/queues/high");
         Assert.Equal((3, "NOT_READY"), (byName.GetProperty("concurrency_limit").GetInt32(), byName.GetProperty("status").GetString()));
+        var (_, deployment) = await PostAsync("deployments/", new { name = Unique("dep"), flow_id = (await PostAsync("flows/", new { name = Unique("flow") })).Body.GetProperty("id").GetGuid(), work_pool_name = poolName, work_queue_name = "high" });
+        var (_, waiting) = await PostAsync($"deployments/{deployment.GetProperty("id").GetGuid()}/create_flow_run", new { });
+        var (_, queued) = await PostAsync($"work_queues/{id}/get_runs", new { scheduled_before = DateTimeOffset.UtcNow.AddMinutes(1) });
+        Assert.Equal(waiting.GetProperty("id").GetGuid(), Assert.Single(queued.EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Empty((await PostAsync($"work_queues/{id}/get_runs", new { scheduled_before = DateTimeOffset.UtcNow.AddDays(-1) })).Body.EnumerateArray());
         var (_, status) = await GetAsync($"work_queues/{id}/status");
         Assert.False(status.GetProperty("healthy").GetBoolean());
         var (_, all) = await PostAsync("work_queues/filter", new { work_queues = new { id = new { any_ = new[] { id } } } });
@@ -68,6 +73,30 @@ public abstract class PrefectReadsTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"work_pools/{poolName}/queues/high")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"work_queues/{id}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync("work_queues/name/high")).Status);
+    }
+
+    [Fact]
+    public async Task A_polled_queue_and_its_deployments_are_ready_and_a_pool_with_an_online_worker_is_ready_in_listings()
+    {
+        var (_, pool, deployment) = await DeployAsync();
+        var deploymentId = deployment.GetProperty("id").GetGuid();
+        Assert.Equal("NOT_READY", (await GetAsync($"deployments/{deploymentId}")).Body.GetProperty("status").GetString());
+        var poolName = pool.GetProperty("name").GetString();
+        var listed = (await PostAsync("work_pools/filter", new { work_pools = new { name = new { any_ = new[] { poolName } } } })).Body;
+        Assert.Equal("NOT_READY", listed[0].GetProperty("status").GetString());
+        var queueId = pool.GetProperty("default_queue_id").GetGuid();
+        Assert.Equal("NOT_READY", (await GetAsync($"work_queues/{queueId}")).Body.GetProperty("status").GetString());
+
+        await PostAsync($"work_pools/{poolName}/workers/heartbeat", new { name = "w" });
+        await PostAsync($"work_pools/{poolName}/get_scheduled_flow_runs", new { });
+        listed = (await PostAsync("work_pools/filter", new { work_pools = new { name = new { any_ = new[] { poolName } } } })).Body;
+        Assert.Equal("READY", listed[0].GetProperty("status").GetString());
+        var queue = (await GetAsync($"work_queues/{queueId}")).Body;
+        Assert.Equal("READY", queue.GetProperty("status").GetString());
+        Assert.True((await GetAsync($"work_queues/{queueId}/status")).Body.GetProperty("healthy").GetBoolean());
+        Assert.Equal("READY", (await GetAsync($"deployments/{deploymentId}")).Body.GetProperty("status").GetString());
+        var (_, found) = await PostAsync("deployments/filter", new { deployments = new { id = new { any_ = new[] { deploymentId } } } });
+        Assert.Equal("READY", found[0].GetProperty("status").GetString());
     }
 
     [Fact]

@@ -89,9 +89,9 @@ internal static class DeploymentEndpoints
         api.MapGet("/deployments/{id}", async (string id, CancellationToken ct) => Body.Json(await ReadAsync(db, Body.Id(id), ct)));
 
         api.MapGet("/deployments/name/{flowName}/{deploymentName}", async (string flowName, string deploymentName, CancellationToken ct) =>
-            Body.Json(await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null,
+            Body.Json((await WithStatusAsync(db, [await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null,
                 "SELECT d.body FROM deployments d JOIN flows f ON f.id = d.flow_id WHERE f.name = @f AND d.name = @d", ("f", flowName), ("d", deploymentName)), ct)
-                ?? throw ApiException.NotFound("Deployment")));
+                ?? throw ApiException.NotFound("Deployment")], ct))[0]));
 
         api.MapPost("/deployments/filter", async (HttpRequest request, CancellationToken ct) =>
         {
@@ -186,13 +186,29 @@ internal static class DeploymentEndpoints
                 ("tags", Rows.Tags(updated.Tags)), ("u", Rows.Time(now)), ("b", Rows.Json(updated)), ("id", d.Id.ToString()));
         }, ct);
 
-    internal static Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
+    internal static async Task<List<DeploymentResponse>> FilterAsync(Database db, FilterRequest filter, long offset, int limit, CancellationToken ct)
     {
         var where = new SqlWhere();
         var clause = FilterQueries.Deployments(filter, where, db);
         var order = Sorts[filter.Sort("NAME_ASC", [.. Sorts.Keys])];
-        return db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
-            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct);
+        return await WithStatusAsync(db, await db.ReadAsync(c => Rows.ManyAsync<DeploymentResponse>(c, null,
+            $"SELECT d.body FROM deployments d{clause} ORDER BY {order}, d.id LIMIT {limit} OFFSET {offset}", where.Parameters), ct), ct);
+    }
+
+    /// <summary>Prefect's deployment status: READY while a worker polls the deployment's queue (within 60 seconds), else NOT_READY.</summary>
+    private static async Task<List<DeploymentResponse>> WithStatusAsync(Database db, List<DeploymentResponse> deployments, CancellationToken ct)
+    {
+        var queueIds = deployments.Select(d => d.WorkQueueId).OfType<Guid>().Distinct().ToList();
+        if (queueIds.Count == 0)
+        {
+            return deployments;
+        }
+
+        var where = new SqlWhere();
+        where.AddIn("id", queueIds.Select(q => q.ToString()));
+        var queues = await db.ReadAsync(c => Rows.ManyAsync<WorkQueue>(c, null, $"SELECT body FROM work_queues{where}", where.Parameters), ct);
+        var ready = queues.Where(q => WorkQueueEndpoints.WithStatus(q with { IsPaused = false }).Status == WorkQueueStatus.Ready).Select(q => q.Id).ToHashSet();
+        return deployments.Select(d => d with { Status = d.WorkQueueId is { } q && ready.Contains(q) ? DeploymentStatus.Ready : DeploymentStatus.NotReady }).ToList();
     }
 
     internal static async Task<long> CountAsync(Database db, FilterRequest filter, CancellationToken ct)
@@ -209,8 +225,8 @@ internal static class DeploymentEndpoints
     };
 
     public static async Task<DeploymentResponse> ReadAsync(Database db, Guid id, CancellationToken ct)
-        => await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)
-           ?? throw ApiException.NotFound("Deployment");
+        => (await WithStatusAsync(db, [await db.ReadAsync(c => Rows.OneAsync<DeploymentResponse>(c, null, "SELECT body FROM deployments WHERE id = @id", ("id", id.ToString())), ct)
+           ?? throw ApiException.NotFound("Deployment")], ct))[0];
 
     private sealed class DeploymentCreateBody
     {

@@ -36,7 +36,11 @@ internal static class WorkPoolEndpoints
             var clause = FilterQueries.WorkPools(filter, where, db);
             var pools = await db.ReadAsync(c => Rows.ManyAsync<WorkPool>(c, null,
                 $"SELECT wp.body FROM work_pools wp{clause} ORDER BY wp.name LIMIT {filter.Limit} OFFSET {filter.Offset}", where.Parameters), ct);
-            return Body.Json(pools.Select(WithStatus).ToList());
+            // Prefect's pool status: READY while a worker is online (paused wins), else NOT_READY.
+            var now = DateTimeOffset.UtcNow;
+            var workers = await db.ReadAsync(c => Rows.ManyAsync<Worker>(c, null, "SELECT body FROM workers", []), ct);
+            var ready = workers.Where(w => WorkerEndpoints.IsOnline(w, now)).Select(w => w.WorkPoolId).ToHashSet();
+            return Body.Json(pools.Select(p => p with { Status = p.IsPaused ? WorkPoolStatus.Paused : ready.Contains(p.Id) ? WorkPoolStatus.Ready : WorkPoolStatus.NotReady }).ToList());
         });
 
         api.MapPost("/work_pools/count", async (HttpRequest request, CancellationToken ct) =>
@@ -62,12 +66,14 @@ internal static class WorkPoolEndpoints
             var after = body.ScheduledAfter is { } a ? Rows.Time(a) : null;
             var names = body.WorkQueueNames is { Count: > 0 } n ? n.ToHashSet() : null;
             var remaining = body.Limit is { } l and >= 0 ? l : int.MaxValue;
+            var polled = new List<WorkQueue>();
             var runs = await db.ReadAsync(async c =>
             {
                 var queues = await Rows.ManyAsync<WorkQueue>(c, null, "SELECT body FROM work_queues WHERE work_pool_id = @p AND is_paused = 0 ORDER BY priority, name",
                     [("p", pool.Id.ToString())]);
                 var found = new List<FlowRun>();
-                foreach (var queue in queues.Where(q => names is null || names.Contains(q.Name)))
+                polled.AddRange(queues.Where(q => names is null || names.Contains(q.Name)));
+                foreach (var queue in polled)
                 {
                     if (found.Count >= remaining)
                     {
@@ -83,6 +89,7 @@ internal static class WorkPoolEndpoints
 
                 return found;
             }, ct);
+            await WorkQueueEndpoints.RecordPollAsync(db, polled, ct);
             return Body.Json(runs.Select(r => new WorkerFlowRunResponse { WorkPoolId = pool.Id, WorkQueueId = r.WorkQueueId!.Value, FlowRun = r }).ToList());
         });
 
@@ -156,7 +163,7 @@ internal static class WorkPoolEndpoints
         => await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", name)), ct)
            ?? throw ApiException.NotFound($"Work pool '{name}'");
 
-    // In listings an unpaused pool reports NOT_READY; GET /work_pools/{name} derives READY from online workers.
+    // A new pool has no worker yet: NOT_READY unless paused. GET /work_pools/{name} and the filter derive READY from online workers.
     private static WorkPool WithStatus(WorkPool pool) => pool with { Status = pool.IsPaused ? WorkPoolStatus.Paused : WorkPoolStatus.NotReady };
 
     internal sealed class WorkPoolCreateBody

@@ -88,6 +88,31 @@ internal static class WorkQueueEndpoints
             return Results.NoContent();
         });
 
+        // The runs waiting in a queue (Prefect's UI lists a queue's upcoming runs with it): Scheduled, due before
+        // scheduled_before when given, soonest first; a paused queue hands out none. Polls through here are not recorded.
+        api.MapPost("/work_queues/{id}/get_runs", async (string id, HttpRequest request, CancellationToken ct) =>
+        {
+            var queue = await ReadByIdAsync(db, Body.Id(id), ct);
+            var filter = await FilterRequest.ReadAsync(request);
+            if (queue.IsPaused)
+            {
+                return Body.Json(Array.Empty<FlowRun>());
+            }
+
+            var where = new SqlWhere();
+            var clause = $" WHERE work_queue_id = {where.Param(queue.Id.ToString())} AND state_type = 'SCHEDULED'";
+            if (filter.Body.TryGetProperty("scheduled_before", out var before) && before.ValueKind != JsonValueKind.Null)
+            {
+                var time = before.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(before.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+                    ? t
+                    : throw ApiException.Validation(["body", "scheduled_before"], "Input should be a valid datetime", "datetime_parsing");
+                clause += $" AND next_scheduled_start_time <= {where.Param(Rows.Time(time))}";
+            }
+
+            return Body.Json(await db.ReadAsync(c => Rows.ManyAsync<FlowRun>(c, null,
+                $"SELECT body FROM flow_runs{clause} ORDER BY next_scheduled_start_time LIMIT {filter.Limit}", where.Parameters), ct));
+        });
+
         // Health as Prefect reports it: healthy when polled within the last 60 seconds and no run is late.
         api.MapGet("/work_queues/{id}/status", async (string id, CancellationToken ct) =>
         {
@@ -111,7 +136,42 @@ internal static class WorkQueueEndpoints
 
     private const int PollingHealthSeconds = 60;
 
-    internal static WorkQueue WithStatus(WorkQueue queue) => queue with { Status = queue.IsPaused ? WorkQueueStatus.Paused : WorkQueueStatus.NotReady };
+    /// <summary>Prefect's queue status: PAUSED, READY when a worker polled it within the last 60 seconds, else NOT_READY.</summary>
+    internal static WorkQueue WithStatus(WorkQueue queue) => queue with
+    {
+        Status = queue.IsPaused ? WorkQueueStatus.Paused
+            : queue.LastPolled is { } polled && DateTimeOffset.UtcNow - polled <= TimeSpan.FromSeconds(PollingHealthSeconds) ? WorkQueueStatus.Ready
+            : WorkQueueStatus.NotReady,
+    };
+
+    /// <summary>How stale a recorded poll may get before a poll writes it again (keeps worker polls mostly read-only).</summary>
+    private static readonly TimeSpan PollRecordInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Records that a worker polled these queues (get_scheduled_flow_runs), at most once per queue every 10 seconds.</summary>
+    internal static async Task RecordPollAsync(Database db, IReadOnlyList<WorkQueue> queues, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var stale = queues.Where(q => q.LastPolled is not { } last || now - last > PollRecordInterval).ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        await db.WriteAsync(async (c, t) =>
+        {
+            foreach (var queue in stale)
+            {
+                var current = await Rows.OneAsync<WorkQueue>(c, t, $"SELECT body FROM work_queues WHERE id = @id{db.ForUpdate}", ("id", queue.Id.ToString()));
+                if (current is not null)
+                {
+                    await c.ExecuteAsync(t, "UPDATE work_queues SET last_polled = @l, body = @b WHERE id = @id",
+                        ("l", Rows.Time(now)), ("b", Rows.Json(current with { LastPolled = now })), ("id", queue.Id.ToString()));
+                }
+            }
+
+            return 0;
+        }, ct);
+    }
 
     internal static async Task<WorkQueue> ReadAsync(Database db, string pool, string name, CancellationToken ct)
     {
