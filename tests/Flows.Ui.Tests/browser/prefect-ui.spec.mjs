@@ -149,6 +149,10 @@ try {
       await page.getByText('Completed', { exact: true }).first().waitFor({ timeout: 180_000 });
       await page.getByText(`Hello, ${seed.parameter}!`).first().waitFor({ timeout: 60_000 });
     });
+    for (const [suffix, tabName, expected] of [['task-runs', 'Task Runs', []], ['subflow-runs', 'Subflow Runs', []], ['artifacts', 'Artifacts', []],
+      ['details', 'Details', [seed.deploymentName]], ['parameters', 'Parameters', [seed.parameter]], ['job-variables', 'Job Variables', []]]) {
+      await tab(page, '04-flow-run-' + suffix, tabName, expected);
+    }
   } else {
     pages.push({ name: '04-flow-run-logs', problems: ['no run link on the deployment Runs tab: the custom run was not created'] });
   }
@@ -158,6 +162,10 @@ try {
   await visit(page, '07-flow', `/flows/flow/${seed.flowId}`, ['hello', seed.deploymentName]);
   await visit(page, '08-deployments', '/deployments', [seed.deploymentName]);
   await visit(page, '09-deployment', `/deployments/deployment/${seed.deploymentId}`, [seed.deploymentName]);
+  for (const [suffix, tabName, expected] of [['upcoming', 'Upcoming', []], ['parameters', 'Parameters', ['Arthur']], ['configuration', 'Configuration', []],
+    ['description', 'Description', []]]) {
+    await tab(page, '09-deployment-' + suffix, tabName, expected);
+  }
   await visit(page, '10-work-pools', '/work-pools', [seed.pool]);
   await visit(page, '11-work-pool', `/work-pools/work-pool/${seed.pool}`, [seed.pool]);
   await tab(page, '12-work-pool-runs', 'Runs', [seed.deploymentName]);
