@@ -160,6 +160,8 @@ try {
   await visit(page, '05-runs', '/runs', [seed.deploymentName]);
   await visit(page, '06-flows', '/flows', ['hello']);
   await visit(page, '07-flow', `/flows/flow/${seed.flowId}`, ['hello', seed.deploymentName]);
+  await tab(page, '07-flow-deployments', 'Deployments', [seed.deploymentName]);
+  await tab(page, '07-flow-details', 'Details', ['hello']);
   await visit(page, '08-deployments', '/deployments', [seed.deploymentName]);
   await visit(page, '09-deployment', `/deployments/deployment/${seed.deploymentId}`, [seed.deploymentName]);
   for (const [suffix, tabName, expected] of [['upcoming', 'Upcoming', []], ['parameters', 'Parameters', ['Arthur']], ['configuration', 'Configuration', []],
@@ -178,6 +180,7 @@ try {
   await visit(page, '18-automations', '/automations', ['Automations']);
   await visit(page, '19-events', '/events', ['Event Feed']);
   await visit(page, '20-concurrency', '/concurrency-limits', ['Concurrency']);
+  await visit(page, '20b-settings', '/settings', ['Settings']);
 
   // The seed's UI step: a kubernetes pool with the seed's job defaults, made in Prefect's own wizard.
   await visit(page, '21-work-pool-create', '/work-pools', ['Work Pools'], async () => {
