@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -148,6 +147,4 @@ public sealed class FilterWorld
     }
 
     private void Link(string key, params string[] linked) => _links[key] = [.. linked];
-
-    internal static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
 }

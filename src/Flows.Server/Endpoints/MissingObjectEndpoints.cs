@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Flows.Server.Filtering;
 using Flows.Server.Hosting;
 using Flows.Server.Storage;
@@ -39,16 +38,20 @@ internal static class MissingObjectEndpoints
         NotFound(api, "DELETE", "/task_runs/{id}", "Task run");
         NotFound(api, "POST", "/task_runs/{id}/set_state", "Task run");
         NotFound(api, "GET", "/task_run_states/{id}", "Task run state");
-        api.MapPost("/task_runs/filter", async (HttpRequest request) => Body.Json(await EmptyListAfterAsync(request, db, checkRunFilters: true)));
+        api.MapPost("/task_runs/filter", async (HttpRequest request) =>
+        {
+            CheckRunFilters(await FilterRequest.ReadAsync(request), db);
+            return Body.Json(Array.Empty<object>());
+        });
         api.MapPost("/task_runs/count", async (HttpRequest request) =>
         {
-            await EmptyListAfterAsync(request, db, checkRunFilters: true);
+            CheckRunFilters(await FilterRequest.ReadAsync(request), db);
             return Body.Json(0);
         });
         api.MapPost("/task_runs/paginate", async (HttpRequest request) =>
         {
             var filter = await FilterRequest.ReadAsync(request);
-            Check(filter, db, checkRunFilters: true);
+            CheckRunFilters(filter, db);
             return Body.Json(Pages.Of(Array.Empty<object>(), 0, filter.Page, filter.Limit));
         });
         api.MapPost("/task_runs/history", async (HttpRequest request) => Body.Json(await EmptyHistoryAsync(request)));
@@ -218,20 +221,11 @@ internal static class MissingObjectEndpoints
         _ = (filter.Limit, filter.Offset);
     }
 
-    private static async Task<object[]> EmptyListAfterAsync(HttpRequest request, Database db, bool checkRunFilters)
-    {
-        Check(await FilterRequest.ReadAsync(request), db, checkRunFilters);
-        return [];
-    }
-
     // The task-run routes take the run filters too: check them field by field as the flow-run routes do.
-    private static void Check(FilterRequest filter, Database db, bool checkRunFilters)
+    private static void CheckRunFilters(FilterRequest filter, Database db)
     {
         _ = (filter.Limit, filter.Offset);
-        if (checkRunFilters)
-        {
-            FilterQueries.FlowRuns(filter, new SqlWhere(), db);
-        }
+        FilterQueries.FlowRuns(filter, new SqlWhere(), db);
     }
 
     /// <summary>Prefect's history shape with every interval empty (the interval rules as for flow runs).</summary>

@@ -45,9 +45,6 @@ internal static class Body
     public static Guid Id(string text)
         => Guid.TryParse(text, out var id) ? id : throw ApiException.Invalid($"'{text}' is not a valid UUID.");
 
-    public static int Limit(int? limit)
-        => limit switch { null => 200, < 0 or > 200 => throw ApiException.Invalid("limit must be between 0 and 200."), _ => limit.Value };
-
     public static void CheckName(string? name, string what)
     {
         if (string.IsNullOrWhiteSpace(name))
