@@ -43,12 +43,8 @@ internal static class ApiConnection
     public static async Task<ApiSession> OpenRequiredAsync(CliConsole console, CancellationToken cancellationToken) =>
         (await OpenAsync(console, cancellationToken).ConfigureAwait(false))!;
 
-    /// <summary>Where the UI of that API is (the server root), for "look at it here" lines.</summary>
-    public static string UiUrl(PrefectClient client)
-    {
-        var api = client.Options.ApiUrl.ToString();
-        return api.EndsWith("/api", StringComparison.Ordinal) ? api[..^4] : api;
-    }
+    /// <summary>Where the UI of that API is, for "look at it here" lines (see <see cref="Output.UiLinks.UiUrl"/>).</summary>
+    public static string UiUrl(PrefectClient client, CliConsole console) => Output.UiLinks.UiUrl(client.Options.ApiUrl.ToString(), console.Environment);
 }
 
 /// <summary>A client and, when the command started it, the embedded server behind it (stopped on dispose).</summary>

@@ -82,6 +82,12 @@ public static class FlowsServer
             UiApiEndpoints.Map(api, database);
             MissingObjectEndpoints.Map(api, database);
             Ui.UiEndpoints.Map(app, database, auth);
+            if (options.PrefectUiDirectory is not null)
+            {
+                var bundle = PrefectUi.PrefectUiBundle.Load(options.PrefectUiDirectory, PrefectUi.PrefectUiEndpoints.BasePath);
+                PrefectUi.PrefectUiEndpoints.Map(app, bundle, auth.Required);
+            }
+
             app.MapFallback(context => WriteErrorAsync(context, HttpStatusCode.NotFound, "Not Found"));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -109,7 +115,7 @@ public static class FlowsServer
         {
             if (context.Request.Path.StartsWithSegments("/api"))
             {
-                await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized: send Authorization: Bearer <PREFECT_API_KEY>.").ConfigureAwait(false);
+                await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized: send Authorization: Bearer <PREFECT_API_KEY> (or Basic with the key as the password).").ConfigureAwait(false);
             }
             else
             {

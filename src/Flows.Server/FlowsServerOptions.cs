@@ -5,6 +5,9 @@ namespace Flows.Server;
 /// <summary>How to run the server; bind from flags or <see cref="FromEnvironment"/>, then <see cref="Validate"/>.</summary>
 public sealed record FlowsServerOptions
 {
+    /// <summary>The path Prefect's UI is served under when <see cref="PrefectUiDirectory"/> is set (ours is at <c>/</c>).</summary>
+    public const string PrefectUiPath = "/prefect-ui";
+
     /// <summary>Address to bind; loopback by default.</summary>
     public string Host { get; init; } = "127.0.0.1";
 
@@ -28,6 +31,13 @@ public sealed record FlowsServerOptions
 
     /// <summary>How often schedules are turned into runs; zero turns the scheduler loop off.</summary>
     public TimeSpan SchedulerInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A build of Prefect's own web UI to serve at <c>/prefect-ui</c> (Prefect's <c>ui/dist</c>, or <c>server/ui</c>
+    /// inside an installed <c>prefect</c> package); null serves only our UI. The folder is read, never written.
+    /// </summary>
+    public string? PrefectUiDirectory { get; init; }
+
 
     /// <summary>How long a run whose claim found no free concurrency slot waits before it is due again
     /// (Prefect's PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS, default 30).</summary>
@@ -71,6 +81,12 @@ public sealed record FlowsServerOptions
         {
             throw new ArgumentException(
                 $"Refusing to serve {Host} without API keys: set FLOWS_SERVER_API_KEYS, bind 127.0.0.1, or pass --allow-unauthenticated.");
+        }
+
+        if (PrefectUiDirectory is not null && !File.Exists(Path.Combine(PrefectUiDirectory, "index.html")))
+        {
+            throw new ArgumentException(
+                $"'{PrefectUiDirectory}' is not a build of Prefect's UI (no index.html): pass Prefect's ui/dist, or the server/ui folder of an installed prefect package.");
         }
     }
 

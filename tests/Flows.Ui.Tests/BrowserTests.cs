@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Reflection.Metadata;
-using System.Reflection.PortableExecutable;
-using System.Text;
 using System.Text.Json;
 using Flows.Api.Client;
 using Flows.Api.Models;
@@ -26,38 +22,27 @@ public sealed class BrowserTests
     [Fact]
     public async Task Start_hello_arthur_from_its_page_and_watch_it_complete_with_its_log()
     {
-        var root = RepositoryRoot();
-        var browserDir = Path.Combine(root, "tests", "Flows.Ui.Tests", "browser");
-        var chromium = Environment.GetEnvironmentVariable("FLOWS_CHROMIUM") is { Length: > 0 } c ? c : "/usr/bin/chromium";
-        Assert.True(File.Exists(chromium), $"{chromium} not found: run `bash .ci/browser.sh` (installs Debian's chromium).");
-        Assert.True(Directory.Exists(Path.Combine(browserDir, "node_modules", "playwright-core")),
-            $"playwright-core is not installed in {browserDir}: run `bash .ci/browser.sh`.");
-        var screenshots = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
-        if (Directory.Exists(screenshots))
-        {
-            Directory.Delete(screenshots, recursive: true);
-        }
-
-        Directory.CreateDirectory(screenshots);
+        var chromium = BrowserHarness.Chromium();
+        var screenshots = BrowserHarness.ScreenshotsFolder("screenshots");
 
         await using var server = await UiServer.StartAsync(Key);
         var api = server.Client;
-        var app = HelloApp(root);
+        var app = BrowserHarness.HelloApp();
         await api.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "local", Type = "process", BaseJobTemplate = BaseJobTemplates.ForType("process") });
         await api.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = "kubernetes", Type = "kubernetes" });
         var flow = await api.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
-        var schema = ParameterSchema(app, "hello");
+        var schema = BrowserHarness.ParameterSchema(app, "hello");
         var arthur = await api.Deployments.CreateDeploymentAsync(new DeploymentCreate
         {
             Name = "arthur", FlowId = flow.Id, WorkPoolName = "local", Entrypoint = "HelloFlows.cs:hello", Tags = ["local", "abc1234"],
-            ParameterOpenapiSchema = schema, Parameters = Json("""{"name":"Arthur"}"""),
-            JobVariables = Json(JsonSerializer.Serialize(new { command = $"dotnet \"{app}\"", working_dir = Path.GetDirectoryName(app) })),
+            ParameterOpenapiSchema = schema, Parameters = BrowserHarness.Json("""{"name":"Arthur"}"""),
+            JobVariables = BrowserHarness.Json(JsonSerializer.Serialize(new { command = $"dotnet \"{app}\"", working_dir = Path.GetDirectoryName(app) })),
         });
         // The seed's other deployment, on a kubernetes pool nobody serves: the list shows its pinned image.
         var defaultDeployment = await api.Deployments.CreateDeploymentAsync(new DeploymentCreate
         {
             Name = "default", FlowId = flow.Id, WorkPoolName = "kubernetes", Entrypoint = "HelloFlows.cs:hello", Tags = ["eks", "abc1234"], ParameterOpenapiSchema = schema,
-            JobVariables = Json("""{"image":"localhost:5000/hello:abc1234@sha256:0b3b5c6e0f7e2d7a9c8b1e4f5a6d7c8b9a0e1f2d3c4b5a69788766554433221100"}"""),
+            JobVariables = BrowserHarness.Json("""{"image":"localhost:5000/hello:abc1234@sha256:0b3b5c6e0f7e2d7a9c8b1e4f5a6d7c8b9a0e1f2d3c4b5a69788766554433221100"}"""),
         });
 
         // Another run's log line, which this run's live tail must not pick up.
@@ -71,7 +56,7 @@ public sealed class BrowserTests
         using var stop = new CancellationTokenSource();
         var working = worker.RunAsync(stop.Token);
 
-        var (exitCode, output) = await RunNodeAsync(browserDir, new Dictionary<string, string>
+        var (exitCode, output) = await BrowserHarness.RunNodeAsync("ui.spec.mjs", new Dictionary<string, string>
         {
             ["FLOWS_UI_URL"] = server.BaseUrl.GetLeftPart(UriPartial.Authority), ["FLOWS_UI_KEY"] = Key, ["FLOWS_UI_SCREENSHOTS"] = screenshots, ["FLOWS_CHROMIUM"] = chromium,
         });
@@ -97,104 +82,5 @@ public sealed class BrowserTests
         {
             Assert.True(new FileInfo(Path.Combine(screenshots, name + ".png")).Length > 0, $"screenshot {name} missing");
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunNodeAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("node", ["ui.spec.mjs"])
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("node is not on PATH: run `bash .ci/browser.sh` (installs nodejs if missing).", ex);
-        }
-
-        using (process)
-        {
-            var output = new StringBuilder();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            // A bound on a hung browser, not a performance assertion.
-            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-            try
-            {
-                await process.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            output.Append(await stdout).Append(await stderr);
-            return (process.ExitCode, output.ToString());
-        }
-    }
-
-    private static Dictionary<string, JsonElement> Json(string json) => JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Deploy.Build.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    /// <summary>samples/hello's app, built by this test project's build (same configuration).</summary>
-    private static string HelloApp(string root)
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var app = Path.Combine(root, "samples", "hello", "bin", configuration, "net10.0", "hello.dll");
-        return File.Exists(app) ? app : throw new FileNotFoundException("samples/hello was not built with this test project", app);
-    }
-
-    /// <summary>
-    /// The flow's parameter schema as the generator embedded it ([assembly: FlowManifest("json")]), read from
-    /// metadata only, as deploy does: the deployment carries what a real deploy would register.
-    /// </summary>
-    private static JsonElement ParameterSchema(string assemblyPath, string flowName)
-    {
-        using var stream = File.OpenRead(assemblyPath);
-        using var pe = new PEReader(stream);
-        var md = pe.GetMetadataReader();
-        foreach (var handle in md.GetAssemblyDefinition().GetCustomAttributes())
-        {
-            var attribute = md.GetCustomAttribute(handle);
-            if (attribute.Constructor.Kind != HandleKind.MemberReference)
-            {
-                continue;
-            }
-
-            var parent = md.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent;
-            if (parent.Kind != HandleKind.TypeReference || md.GetString(md.GetTypeReference((TypeReferenceHandle)parent).Name) != "FlowManifestAttribute")
-            {
-                continue;
-            }
-
-            var blob = md.GetBlobReader(attribute.Value);
-            blob.ReadUInt16();
-            using var manifest = JsonDocument.Parse(blob.ReadSerializedString()!);
-            return manifest.RootElement.GetProperty("flows").EnumerateArray().Single(f => f.GetProperty("name").GetString() == flowName)
-                .GetProperty("parameter_openapi_schema").Clone();
-        }
-
-        throw new InvalidOperationException($"{assemblyPath} has no flow manifest");
     }
 }

@@ -29,13 +29,14 @@ public sealed partial class UiServer : IAsyncDisposable
 
     public PrefectClient Client { get; }
 
-    public static async Task<UiServer> StartAsync(string? key = null, ILoggerFactory? loggerFactory = null)
+    public static async Task<UiServer> StartAsync(string? key = null, ILoggerFactory? loggerFactory = null, string? prefectUiDirectory = null)
     {
         var home = Path.Combine(Path.GetTempPath(), "flows-ui-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(home);
         var host = await FlowsServer.StartAsync(new FlowsServerOptions
         {
             Port = 0, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home, ApiKeys = key is null ? [] : [key], SchedulerInterval = TimeSpan.Zero,
+            PrefectUiDirectory = prefectUiDirectory,
         }, loggerFactory);
         return new UiServer(home, host, key);
     }

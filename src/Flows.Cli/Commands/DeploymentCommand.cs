@@ -101,7 +101,7 @@ internal sealed class DeploymentCommand : Command
                 var json = parse.GetValue(Output) == "json";
                 if (!json)
                 {
-                    await console.Out.WriteLineAsync($"Created flow run '{run.Name}' ({run.Id}) of {name}. See it at {ApiConnection.UiUrl(client)}/flow-runs/{run.Id}").ConfigureAwait(false);
+                    await console.Out.WriteLineAsync($"Created flow run '{run.Name}' ({run.Id}) of {name}. See it at {UiLinks.FlowRun(ApiConnection.UiUrl(client, console), run.Id)}").ConfigureAwait(false);
                 }
 
                 if (!parse.GetValue(Watch))

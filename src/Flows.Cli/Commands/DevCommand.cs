@@ -157,7 +157,7 @@ internal sealed class DevCommand : Command
             _console.Out.WriteLine();
             foreach (var run in finished)
             {
-                _console.Out.WriteLine($"  {run.Name,-24} {run.StateName,-10} {uiUrl}/flow-runs/{run.Id}");
+                _console.Out.WriteLine($"  {run.Name,-24} {run.StateName,-10} {UiLinks.FlowRun(uiUrl, run.Id)}");
             }
 
             var allCompleted = finished.All(r => r.StateType == Api.Models.StateType.Completed);

@@ -17,6 +17,12 @@ internal sealed class ServerCommand : Command
         private static readonly Option<int> Port = new("--port") { Description = "Port (0 picks a free one).", DefaultValueFactory = _ => 4200 };
         private static readonly Option<string?> DatabaseUrl = new("--database-url") { Description = "sqlite:///path/flows.db or postgresql://user:pass@host/db (default: FLOWS_DATABASE_URL, else $FLOWS_HOME/flows.db)." };
 
+        private static readonly Option<string?> PrefectUi = new("--prefect-ui")
+        {
+            Description = "Also serve Prefect's own web UI from this build folder at /prefect-ui (Prefect's ui/dist, or server/ui inside an installed "
+                + "prefect package; read, never written). With API keys its login takes a key as the password.",
+        };
+
         private static readonly Option<bool> AllowUnauthenticated = new("--allow-unauthenticated") { Description = "Serve a non-loopback address without API keys (FLOWS_SERVER_API_KEYS)." };
 
         public StartCommand(CliConsole console) : base("start", "Start the server and serve until Ctrl+C.")
@@ -24,6 +30,7 @@ internal sealed class ServerCommand : Command
             Options.Add(Host);
             Options.Add(Port);
             Options.Add(DatabaseUrl);
+            Options.Add(PrefectUi);
             Options.Add(AllowUnauthenticated);
             SetAction(async (parse, cancellationToken) =>
             {
@@ -32,6 +39,7 @@ internal sealed class ServerCommand : Command
                     Host = parse.GetValue(Host)!,
                     Port = parse.GetValue(Port),
                     AllowUnauthenticated = parse.GetValue(AllowUnauthenticated),
+                    PrefectUiDirectory = parse.GetValue(PrefectUi) is { Length: > 0 } prefectUi ? Path.GetFullPath(prefectUi) : null,
                 };
                 if (parse.GetValue(DatabaseUrl) is { Length: > 0 } url)
                 {
@@ -41,7 +49,13 @@ internal sealed class ServerCommand : Command
                 try
                 {
                     await using var host = await FlowsServer.StartAsync(options, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    await console.Out.WriteLineAsync($"Server running. API: {host.ApiUrl}  UI: {host.ApiUrl.ToString().TrimEnd('/')[..^4]}").ConfigureAwait(false);
+                    var uiUrl = host.ApiUrl.ToString().TrimEnd('/')[..^4];
+                    await console.Out.WriteLineAsync($"Server running. API: {host.ApiUrl}  UI: {uiUrl}").ConfigureAwait(false);
+                    if (options.PrefectUiDirectory is not null)
+                    {
+                        await console.Out.WriteLineAsync($"Prefect's UI: {uiUrl}{FlowsServerOptions.PrefectUiPath}/").ConfigureAwait(false);
+                    }
+
                     await console.Out.WriteLineAsync($"Point the tools at it with: export PREFECT_API_URL={host.ApiUrl}").ConfigureAwait(false);
                     await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Ok;

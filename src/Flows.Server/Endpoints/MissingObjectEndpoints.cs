@@ -113,7 +113,8 @@ internal static class MissingObjectEndpoints
         NotFound(api, "GET", "/block_types/{id}", "Block type");
         NotFound(api, "PATCH", "/block_types/{id}", "Block type");
         NotFound(api, "DELETE", "/block_types/{id}", "Block type");
-        NotFound(api, "GET", "/block_types/slug/{slug}", "Block type");
+        // The types the shipped base job templates refer to are known (Prefect's UI draws their variables' pickers).
+        api.MapGet("/block_types/slug/{slug}", (string slug) => WorkPools.TemplateBlockTypes.Find(slug) is { } type ? Body.Json(type) : throw ApiException.NotFound("Block type"));
         api.MapGet("/block_types/slug/{slug}/block_documents", (string slug) => Body.Json(Array.Empty<object>()));
         NotFound(api, "GET", "/block_types/slug/{slug}/block_documents/name/{name}", "Block document");
         Write(api, "POST", "/block_types/install_system_block_types", What);

@@ -29,17 +29,25 @@ internal sealed class UiAuth
 
     public bool IsKey(string? key) => key is { Length: > 0 } && _keys.Contains(key);
 
-    /// <summary>Paths anyone may fetch: the login page and the static assets (they hold no data).</summary>
+    /// <summary>Paths anyone may fetch: the login page, the static assets and Prefect's UI app (they hold no data).</summary>
     public static bool IsPublic(PathString path)
-        => path == "/api/health" || path == "/login" || path.StartsWithSegments("/ui/assets");
+        => path == "/api/health" || path == "/login" || path.StartsWithSegments("/ui/assets") || PrefectUi.PrefectUiEndpoints.IsUnderBasePath(path);
 
-    /// <summary>The middleware's check: a valid bearer key, or the cookie (on /api only with the CSRF header).</summary>
+    /// <summary>
+    /// The middleware's check: a valid key as a bearer token or as a Basic password, or the cookie (on /api
+    /// only with the CSRF header).
+    /// </summary>
     public bool IsAuthenticated(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.Ordinal) && IsKey(header["Bearer ".Length..].Trim()))
         {
             return true;
+        }
+
+        if (header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            return IsKey(BasicPassword(header["Basic ".Length..].Trim()));
         }
 
         var cookie = context.Request.Cookies[CookieName];
@@ -50,6 +58,27 @@ internal sealed class UiAuth
 
         return !context.Request.Path.StartsWithSegments("/api")
             || TokenMatches(context.Request.Headers[CsrfHeader].ToString(), cookie);
+    }
+
+    /// <summary>
+    /// The password of a Basic credential. Prefect's UI sends base64 of whatever its login field holds, and
+    /// Prefect's server compares that whole text with PREFECT_SERVER_API_AUTH_STRING (<c>user:password</c>).
+    /// Our keys are passwords without users: <c>anyone:KEY</c> and a bare <c>KEY</c> are both accepted.
+    /// </summary>
+    internal static string? BasicPassword(string encoded)
+    {
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? decoded : decoded[(colon + 1)..];
     }
 
     /// <summary>Whom a token is bound to: the visitor's key when keys are required, nobody otherwise.</summary>

@@ -160,6 +160,10 @@ internal static class UiEndpoints
                 run.DeploymentId is { } dep ? deployments.GetValueOrDefault(dep) : null, states, logs, minLevel, isTail, firstPage: afterTime is null && !isTail));
         }));
 
+        // Prefect's path for a run's page (url_for: runs/flow-run/<id>), which the tools print so that one link works
+        // against our UI, Prefect's and Prefect Cloud's. Only a well-formed id is sent on: nothing else leaves here.
+        app.MapGet("/runs/flow-run/{id}", (string id) => ParseGuid(id) is { } runId ? Results.Redirect($"/runs/{runId}") : Results.NotFound());
+
         app.MapGet("/work-pools", (HttpContext context, string? after) => Page(context, auth, "Work pools", () =>
             WorkPoolsPageAsync(context, queries, auth, after, new UiPages.PoolForm(null, null, null, null, null, null, null), null, 200)));
 

@@ -166,6 +166,20 @@ public sealed class ApiCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deployment_run_prints_a_link_that_opens_the_runs_page()
+    {
+        var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
+        await Client.Deployments.CreateDeploymentAsync(new DeploymentCreate { Name = "linked", FlowId = flow.Id });
+
+        var (exit, output, _) = await RunAsync("deployment", "run", "hello/linked");
+
+        Assert.Equal(0, exit);
+        var link = System.Text.RegularExpressions.Regex.Match(output, @"See it at (\S+)").Groups[1].Value;
+        var runId = Guid.Parse(System.Text.RegularExpressions.Regex.Match(output, @"\(([0-9a-f-]{36})\)").Groups[1].Value);
+        await UiPageAssert.IsRunPageAsync(link, await Client.FlowRuns.ReadFlowRunAsync(runId));
+    }
+
+    [Fact]
     public async Task Deployment_run_watch_exits_1_when_the_run_fails()
     {
         var flow = await Client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });

@@ -1,3 +1,6 @@
+using Flows.Api.Client;
+using Flows.Server;
+
 namespace Flows.Cli.Tests.Commands;
 
 /// <summary>
@@ -25,7 +28,17 @@ public sealed class DevCommandTests
             Assert.Contains("Hello, Marvin!", text, StringComparison.Ordinal);
             Assert.Contains("Hello, Arthur!", text, StringComparison.Ordinal);
             Assert.Contains("All 2 flow runs Completed", text, StringComparison.Ordinal);
-            Assert.Matches(@"http://127\.0\.0\.1:\d+/flow-runs/[0-9a-f-]{36}", text);
+            // Each printed link opens its run's page. dev's server stopped with the command, so the links are followed
+            // on a server over the same database (another port: dev ran on --port 0).
+            var links = System.Text.RegularExpressions.Regex.Matches(text, @"http://127\.0\.0\.1:\d+(/runs/flow-run/([0-9a-f-]{36}))");
+            Assert.Equal(2, links.Count);
+            await using var server = await FlowsServer.StartAsync(new FlowsServerOptions { Port = 0, FlowsHome = home, SchedulerInterval = TimeSpan.Zero });
+            using var client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()) });
+            foreach (System.Text.RegularExpressions.Match link in links)
+            {
+                var run = await client.FlowRuns.ReadFlowRunAsync(Guid.Parse(link.Groups[2].Value));
+                await UiPageAssert.IsRunPageAsync(server.ApiUrl.GetLeftPart(UriPartial.Authority) + link.Groups[1].Value, run);
+            }
         }
         finally
         {
