@@ -38,7 +38,6 @@ public sealed record FlowsServerOptions
     /// </summary>
     public string? PrefectUiDirectory { get; init; }
 
-
     /// <summary>How long a run whose claim found no free concurrency slot waits before it is due again
     /// (Prefect's PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS, default 30).</summary>
     public TimeSpan ConcurrencySlotWait { get; init; } = TimeSpan.FromSeconds(30);
