@@ -12,7 +12,8 @@ namespace Flows.Testing;
 
 /// <summary>
 /// Flow runs through faults: the real server (SQLite, restartable on a fixed port) behind a <see cref="FaultProxy"/>
-/// that drops a share of the answers after the server acted on them; process workers running samples/hello's runner,
+/// that drops a share of the answers after the server acted on them; process (and optionally docker) workers running
+/// samples/hello's runner,
 /// all through the proxy with the long-running clients' outage budget. While the runs go on: a full API outage, one
 /// server restart and one worker restart (graceful, long grace: its runs finish). Then it counts what happened to every
 /// run: Completed, Failed, Crashed (with why), lost (never final), and log lines stored other than exactly once.
@@ -25,6 +26,12 @@ internal sealed class ChaosScenario
     public int Runs { get; init; } = 30;
 
     public int Workers { get; init; } = 2;
+
+    /// <summary>Docker workers on a second pool (0: none): runs alternate between the pools. Their containers run
+    /// samples/hello in <see cref="DockerRuntimeImage"/> with the app mounted at /app.</summary>
+    public int DockerWorkers { get; init; }
+
+    public string DockerRuntimeImage { get; init; } = "localhost:5000/dotnet/runtime:10.0";
 
     public double DropRate { get; init; } = 0.05;
 
@@ -63,23 +70,42 @@ internal sealed class ChaosScenario
                 },
             });
 
+            var deployments = new List<Guid> { deployment.Id };
+            if (DockerWorkers > 0)
+            {
+                await direct.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = DockerPool, Type = "docker", BaseJobTemplate = BaseJobTemplates.ForType("docker") });
+                deployments.Add((await direct.Deployments.CreateDeploymentAsync(new DeploymentCreate
+                {
+                    Name = "chaos-docker", FlowId = flow.Id, WorkPoolName = DockerPool, Entrypoint = "HelloFlows.cs:hello",
+                    JobVariables = new Dictionary<string, JsonElement>
+                    {
+                        ["image"] = JsonSerializer.SerializeToElement(DockerRuntimeImage),
+                        ["command"] = JsonSerializer.SerializeToElement("dotnet /app/hello.dll"),
+                        ["volumes"] = JsonSerializer.SerializeToElement(new[] { $"{Path.GetDirectoryName(HelloApp)}:/app:ro" }),
+                        ["auto_remove"] = JsonSerializer.SerializeToElement(true),
+                        ["stream_output"] = JsonSerializer.SerializeToElement(false),
+                    },
+                })).Id);
+            }
+
             // The clients of the workers and (through the worker's API URL) of every runner go through the proxy.
             proxy.DropRate = DropRate;
             var workerClient = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(proxy.ApiUrl) }.ForLongRunningProcess(_ => "300"));
             var workers = Enumerable.Range(0, Workers).Select(i => StartWorker(workerClient, pool, $"chaos-{i}")).ToList();
+            workers.AddRange(Enumerable.Range(0, DockerWorkers).Select(i => StartWorker(workerClient, DockerPool, $"chaos-docker-{i}")));
 
             var names = new Dictionary<Guid, string>();
             for (var i = 0; i < Runs; i++)
             {
                 var name = $"Guest{i}";
-                var run = await direct.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate
+                var run = await direct.Deployments.CreateFlowRunFromDeploymentAsync(deployments[i % deployments.Count], new DeploymentFlowRunCreate
                 {
                     Parameters = new Dictionary<string, JsonElement> { ["name"] = JsonSerializer.SerializeToElement(name) },
                 });
                 names[run.Id] = name;
             }
 
-            Say($"{Runs} runs created; {Workers} workers; {DropRate:P0} of answers dropped.");
+            Say($"{Runs} runs created; {Workers} process and {DockerWorkers} docker workers; {DropRate:P0} of answers dropped.");
             await WaitUntilAsync(direct, names.Keys, final: Runs / 4);
             Say($"API outage for {Outage.TotalSeconds:0}s.");
             proxy.Down = true;
@@ -148,11 +174,14 @@ internal sealed class ChaosScenario
         }
     }
 
+    private const string DockerPool = "chaos-docker";
+
     private static (Task Running, CancellationTokenSource Stop) StartWorker(PrefectClient client, string pool, string name)
     {
         var options = new WorkerOptions { WorkPool = pool, Name = name, PollInterval = TimeSpan.FromMilliseconds(200), Limit = 4, ShutdownGrace = TimeSpan.FromMinutes(5) };
+        IFlowRunInfrastructure infrastructure = pool == DockerPool ? Flows.Workers.Docker.DockerInfrastructure.Create(TextWriter.Null) : new ProcessInfrastructure(TextWriter.Null);
         var stop = new CancellationTokenSource();
-        return (new FlowWorker(client, options, new ProcessInfrastructure(TextWriter.Null), TextWriter.Null).RunAsync(stop.Token), stop);
+        return (new FlowWorker(client, options, infrastructure, TextWriter.Null).RunAsync(stop.Token), stop);
     }
 
     private async Task WaitUntilAsync(PrefectClient client, IEnumerable<Guid> ids, int final)
