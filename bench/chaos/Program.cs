@@ -1,4 +1,5 @@
-// Usage: dotnet run -c Release --project bench/chaos -- [--runs 300] [--workers 3] [--docker-workers 1] [--outage-s 60] [--drop 0.05]
+// Usage: dotnet run -c Release --project bench/chaos -- [--runs 300] [--workers 3] [--docker-workers 1] [--kubernetes-workers 1]
+//        [--outage-s 60] [--drop 0.05]
 // Flow runs of samples/hello through faults (tests/Shared/ChaosScenario): process workers and every runner talk to the
 // real server through a proxy that drops a share of the answers after the server acted on them; while the runs go on,
 // a full API outage, one server restart and one worker restart. Prints what happened to every run.
@@ -8,6 +9,7 @@ using Flows.Testing;
 var runs = Arg("--runs", 300);
 var workers = Arg("--workers", 3);
 var dockerWorkers = Arg("--docker-workers", 1);
+var kubernetesWorkers = Arg("--kubernetes-workers", 1);
 var outage = Arg("--outage-s", 60);
 var drop = double.Parse(StringArg("--drop", "0.05"), CultureInfo.InvariantCulture);
 var app = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "samples", "hello", "bin", "Release", "net10.0", "hello.dll"));
@@ -19,7 +21,7 @@ if (!File.Exists(app))
 
 var scenario = new ChaosScenario
 {
-    HelloApp = app, Runs = runs, Workers = workers, DockerWorkers = dockerWorkers, DropRate = drop, Outage = TimeSpan.FromSeconds(outage),
+    HelloApp = app, Runs = runs, Workers = workers, DockerWorkers = dockerWorkers, KubernetesWorkers = kubernetesWorkers, DropRate = drop, Outage = TimeSpan.FromSeconds(outage),
     Patience = TimeSpan.FromMinutes(20), Progress = Console.Out,
 };
 var result = await scenario.RunAsync();
@@ -35,7 +37,7 @@ foreach (var crash in result.Crashed)
 
 Console.WriteLine($"lost        {result.Lost}   (never final)");
 Console.WriteLine($"log lines not stored exactly once: {result.LogLinesNotOnce}");
-Console.WriteLine($"requests through the proxy: {result.Requests}, answers dropped: {result.Dropped}; {workers} process and {dockerWorkers} docker workers; outage {outage}s, 1 server restart, 1 worker restart; {result.Elapsed.TotalSeconds:0} s");
+Console.WriteLine($"requests through the proxy: {result.Requests}, answers dropped: {result.Dropped}; {workers} process, {dockerWorkers} docker and {kubernetesWorkers} kubernetes (fake node) workers; outage {outage}s, 1 server restart, 1 worker restart; {result.Elapsed.TotalSeconds:0} s");
 return result.Lost == 0 && result.Crashed.Count == 0 && result.LogLinesNotOnce == 0 ? 0 : 1;
 
 int Arg(string name, int fallback) => int.Parse(StringArg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);

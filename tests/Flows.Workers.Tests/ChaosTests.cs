@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace Flows.Workers.Tests;
 
 /// <summary>
-/// A few dozen runs, on process and docker workers, through dropped answers, an API outage, a server restart and a
+/// A few dozen runs, on process, docker and kubernetes (fake node) workers, through dropped answers, an API outage, a server restart and a
 /// worker restart: none lost, none Crashed, every log line stored once (<see cref="ChaosScenario"/>; bench/chaos runs
 /// hundreds).
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     public async Task Runs_through_dropped_answers_an_outage_and_restarts_all_complete_with_their_logs_once()
     {
         using var progress = new StringWriter();
-        var result = await new ChaosScenario { HelloApp = WorkerFixture.HelloApp, Runs = 24, DockerWorkers = 1, Progress = progress }.RunAsync();
+        var result = await new ChaosScenario { HelloApp = WorkerFixture.HelloApp, Runs = 24, DockerWorkers = 1, KubernetesWorkers = 1, Progress = progress }.RunAsync();
         output.WriteLine(progress.ToString());
         output.WriteLine(result.ToString());
 

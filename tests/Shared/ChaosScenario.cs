@@ -6,14 +6,17 @@ using Flows.Api.Models;
 using Flows.Server;
 using Flows.Server.WorkPools;
 using Flows.Workers;
+using Flows.Kubernetes.Fake;
+using Flows.Workers.Docker;
+using Flows.Workers.Kubernetes;
 using Flows.Workers.Process;
 
 namespace Flows.Testing;
 
 /// <summary>
 /// Flow runs through faults: the real server (SQLite, restartable on a fixed port) behind a <see cref="FaultProxy"/>
-/// that drops a share of the answers after the server acted on them; process (and optionally docker) workers running
-/// samples/hello's runner,
+/// that drops a share of the answers after the server acted on them; process (and optionally docker and Kubernetes, the
+/// fake API server's Docker node) workers running samples/hello's runner,
 /// all through the proxy with the long-running clients' outage budget. While the runs go on: a full API outage, one
 /// server restart and one worker restart (graceful, long grace: its runs finish). Then it counts what happened to every
 /// run: Completed, Failed, Crashed (with why), lost (never final), and log lines stored other than exactly once.
@@ -32,6 +35,10 @@ internal sealed class ChaosScenario
     public int DockerWorkers { get; init; }
 
     public string DockerRuntimeImage { get; init; } = "localhost:5000/dotnet/runtime:10.0";
+
+    /// <summary>Kubernetes workers on a third pool (0: none), against the fake API server with its Docker node: each run
+    /// is a Job whose pod runs an image of samples/hello (built and pushed to localhost:5000 first).</summary>
+    public int KubernetesWorkers { get; init; }
 
     public double DropRate { get; init; } = 0.05;
 
@@ -52,6 +59,8 @@ internal sealed class ChaosScenario
         var port = FreePort();
         var serverOptions = new FlowsServerOptions { Host = "127.0.0.1", Port = port, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home };
         var server = await FlowsServer.StartAsync(serverOptions);
+        FakeKubernetesApiServer? cluster = null;
+        Docker.DotNet.DockerClient? docker = null;
         await using var proxy = await FaultProxy.StartAsync(server.ApiUrl.ToString());
         using var direct = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()) }.ForLongRunningProcess(_ => "120"));
         try
@@ -88,11 +97,30 @@ internal sealed class ChaosScenario
                 })).Id);
             }
 
+            if (KubernetesWorkers > 0)
+            {
+                docker = DockerInfrastructure.CreateClient();
+                var image = await AppImage.PushAsync(docker, HelloApp, "chaos-hello", home);
+                cluster = await FakeKubernetesApiServer.StartAsync(new FakeApiServerOptions { Namespaces = [KubernetesNamespace], DockerNode = docker });
+                await direct.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = KubernetesPool, Type = "kubernetes", BaseJobTemplate = BaseJobTemplates.ForType("kubernetes") });
+                deployments.Add((await direct.Deployments.CreateDeploymentAsync(new DeploymentCreate
+                {
+                    Name = "chaos-kubernetes", FlowId = flow.Id, WorkPoolName = KubernetesPool, Entrypoint = "HelloFlows.cs:hello",
+                    JobVariables = new Dictionary<string, JsonElement>
+                    {
+                        ["image"] = JsonSerializer.SerializeToElement(image),
+                        ["namespace"] = JsonSerializer.SerializeToElement(KubernetesNamespace),
+                        ["stream_output"] = JsonSerializer.SerializeToElement(false),
+                    },
+                })).Id);
+            }
+
             // The clients of the workers and (through the worker's API URL) of every runner go through the proxy.
             proxy.DropRate = DropRate;
             var workerClient = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(proxy.ApiUrl) }.ForLongRunningProcess(_ => "300"));
             var workers = Enumerable.Range(0, Workers).Select(i => StartWorker(workerClient, pool, $"chaos-{i}")).ToList();
             workers.AddRange(Enumerable.Range(0, DockerWorkers).Select(i => StartWorker(workerClient, DockerPool, $"chaos-docker-{i}")));
+            workers.AddRange(Enumerable.Range(0, KubernetesWorkers).Select(i => StartWorker(workerClient, KubernetesPool, $"chaos-kubernetes-{i}", cluster)));
 
             var names = new Dictionary<Guid, string>();
             for (var i = 0; i < Runs; i++)
@@ -105,7 +133,7 @@ internal sealed class ChaosScenario
                 names[run.Id] = name;
             }
 
-            Say($"{Runs} runs created; {Workers} process and {DockerWorkers} docker workers; {DropRate:P0} of answers dropped.");
+            Say($"{Runs} runs created; {Workers} process, {DockerWorkers} docker and {KubernetesWorkers} kubernetes workers; {DropRate:P0} of answers dropped.");
             await WaitUntilAsync(direct, names.Keys, final: Runs / 4);
             Say($"API outage for {Outage.TotalSeconds:0}s.");
             proxy.Down = true;
@@ -168,6 +196,12 @@ internal sealed class ChaosScenario
         }
         finally
         {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+
+            docker?.Dispose();
             await server.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(home, recursive: true);
@@ -175,11 +209,18 @@ internal sealed class ChaosScenario
     }
 
     private const string DockerPool = "chaos-docker";
+    private const string KubernetesPool = "chaos-kubernetes";
+    private const string KubernetesNamespace = "prefect";
 
-    private static (Task Running, CancellationTokenSource Stop) StartWorker(PrefectClient client, string pool, string name)
+    private static (Task Running, CancellationTokenSource Stop) StartWorker(PrefectClient client, string pool, string name, FakeKubernetesApiServer? cluster = null)
     {
         var options = new WorkerOptions { WorkPool = pool, Name = name, PollInterval = TimeSpan.FromMilliseconds(200), Limit = 4, ShutdownGrace = TimeSpan.FromMinutes(5) };
-        IFlowRunInfrastructure infrastructure = pool == DockerPool ? Flows.Workers.Docker.DockerInfrastructure.Create(TextWriter.Null) : new ProcessInfrastructure(TextWriter.Null);
+        IFlowRunInfrastructure infrastructure = pool switch
+        {
+            DockerPool => DockerInfrastructure.Create(TextWriter.Null),
+            KubernetesPool => new KubernetesInfrastructure(TextWriter.Null, _ => cluster!.CreateClient()),
+            _ => new ProcessInfrastructure(TextWriter.Null),
+        };
         var stop = new CancellationTokenSource();
         return (new FlowWorker(client, options, infrastructure, TextWriter.Null).RunAsync(stop.Token), stop);
     }

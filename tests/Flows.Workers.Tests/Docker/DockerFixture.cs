@@ -92,61 +92,7 @@ public sealed class DockerFixture : IAsyncLifetime
     public Task<string> PushHelloImageAsync() => PushAppImageAsync(WorkerFixture.HelloApp, "hello");
 
     /// <summary>The same for any built flows app (<paramref name="appDll"/>): its folder in /app, <c>dotnet /app/&lt;dll&gt;</c> as the entrypoint.</summary>
-    public async Task<string> PushAppImageAsync(string appDll, string repository)
-    {
-        var tag = $"localhost:5000/flows-workers-tests/{repository}:{Guid.NewGuid().ToString("N")[..12]}";
-        var context = Path.Combine(Server.Home, repository + "-image-" + Guid.NewGuid().ToString("N")[..8]);
-        CopyDirectory(Path.GetDirectoryName(appDll)!, Path.Combine(context, "app"));
-        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RuntimeImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [\"dotnet\", \"/app/{Path.GetFileName(appDll)}\"]\n");
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        using (var tar = new MemoryStream())
-        {
-            await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(context, tar, includeBaseDirectory: false);
-            tar.Position = 0;
-            var build = new EngineMessages();
-            await Docker.Images.BuildImageFromDockerfileAsync(new ImageBuildParameters { Tags = [tag], Remove = true }, tar, null, null, build, limit.Token);
-            build.ThrowIfFailed("build " + tag);
-        }
-
-        var push = new EngineMessages();
-        await Docker.Images.PushImageAsync(tag, new ImagePushParameters(), new AuthConfig(), push, limit.Token);
-        push.ThrowIfFailed("push " + tag);
-        await RemoveImageAsync(tag);
-        return tag;
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
-
-    /// <summary>Keeps the first error of an Engine JSON message stream (build and push report failures only there).</summary>
-    private sealed class EngineMessages : IProgress<JSONMessage>
-    {
-        private string? _error;
-
-        public void Report(JSONMessage value)
-        {
-            if (value?.Error?.Message is { Length: > 0 } message)
-            {
-                Interlocked.CompareExchange(ref _error, message, null);
-            }
-        }
-
-        public void ThrowIfFailed(string what)
-        {
-            if (_error is { } error)
-            {
-                throw new InvalidOperationException($"{what} failed: {error}");
-            }
-        }
-    }
+    public Task<string> PushAppImageAsync(string appDll, string repository) => Flows.Testing.AppImage.PushAsync(Docker, appDll, repository, Server.Home);
 
     /// <summary>The digest localhost:5000 serves for <paramref name="repository"/>:<paramref name="tag"/>.</summary>
     public async Task<string> ManifestDigestAsync(string repository, string tag)
