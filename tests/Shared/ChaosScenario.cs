@@ -42,6 +42,9 @@ internal sealed class ChaosScenario
 
     public double DropRate { get; init; } = 0.05;
 
+    /// <summary>Latency added to every request through the proxy: a random wait up to this.</summary>
+    public TimeSpan MaxLatency { get; init; } = TimeSpan.FromMilliseconds(50);
+
     public TimeSpan Outage { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long to wait for every run to be final before counting the rest as lost.</summary>
@@ -117,6 +120,7 @@ internal sealed class ChaosScenario
 
             // The clients of the workers and (through the worker's API URL) of every runner go through the proxy.
             proxy.DropRate = DropRate;
+            proxy.MaxLatency = MaxLatency;
             var workerClient = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(proxy.ApiUrl) }.ForLongRunningProcess(_ => "300"));
             var workers = Enumerable.Range(0, Workers).Select(i => StartWorker(workerClient, pool, $"chaos-{i}")).ToList();
             workers.AddRange(Enumerable.Range(0, DockerWorkers).Select(i => StartWorker(workerClient, DockerPool, $"chaos-docker-{i}")));
@@ -133,7 +137,7 @@ internal sealed class ChaosScenario
                 names[run.Id] = name;
             }
 
-            Say($"{Runs} runs created; {Workers} process, {DockerWorkers} docker and {KubernetesWorkers} kubernetes workers; {DropRate:P0} of answers dropped.");
+            Say($"{Runs} runs created; {Workers} process, {DockerWorkers} docker and {KubernetesWorkers} kubernetes workers; {DropRate:P0} of answers dropped; up to {MaxLatency.TotalMilliseconds:0} ms latency.");
             await WaitUntilAsync(direct, names.Keys, final: Runs / 4);
             Say($"API outage for {Outage.TotalSeconds:0}s.");
             proxy.Down = true;

@@ -12,7 +12,7 @@ namespace Flows.Testing;
 /// <summary>
 /// A fault-injecting HTTP proxy between a client (runner, worker) and the real server, on a free loopback port.
 /// Every request is forwarded as it is, unless a fault says otherwise: <see cref="Down"/> answers 503 without
-/// forwarding (an outage); <see cref="DropResponses"/> and <see cref="DropRate"/> forward the request, let the server
+/// forwarding (an outage); <see cref="MaxLatency"/> delays requests; <see cref="DropResponses"/> and <see cref="DropRate"/> forward the request, let the server
 /// handle it, then reset the connection instead of answering (a response lost on the way back: the case that makes a
 /// retry dangerous); a server that is not there (restarting) is a 502.
 /// Linked into the test projects that need it (tests/Shared).
@@ -39,7 +39,10 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// <summary>The share (0 to 1) of requests whose response is dropped after the server handled them.</summary>
     public double DropRate { get; set; }
 
-    /// <summary>Random source of <see cref="DropRate"/> (seeded, so a chaos run can be repeated).</summary>
+    /// <summary>Each forwarded request waits a random time up to this before it is sent on (network latency).</summary>
+    public TimeSpan MaxLatency { get; set; }
+
+    /// <summary>Random source of <see cref="DropRate"/> and <see cref="MaxLatency"/> (seeded, so a chaos run can be repeated).</summary>
     public Random Random { get; set; } = new(1);
 
     /// <summary>What reached the proxy: "METHOD path → status" (or "→ dropped", "→ 503 (down)").</summary>
@@ -95,6 +98,17 @@ internal sealed class FaultProxy : IAsyncDisposable
         if (request.Headers.Authorization.Count > 0)
         {
             forward.Headers.TryAddWithoutValidation("Authorization", request.Headers.Authorization.ToString());
+        }
+
+        if (MaxLatency > TimeSpan.Zero)
+        {
+            double wait;
+            lock (Random)
+            {
+                wait = Random.NextDouble() * MaxLatency.TotalMilliseconds;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(wait), context.RequestAborted);
         }
 
         HttpResponseMessage response;
