@@ -46,7 +46,7 @@ public sealed record FlowsServerOptions
     /// marks it Crashed (<see cref="Orchestration.OrphanSweeper"/>); zero turns it off. FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
     public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated),
+    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated), FLOWS_SCHEDULER_INTERVAL_SECONDS,
     /// PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS and FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
     public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
     {
@@ -59,6 +59,8 @@ public sealed record FlowsServerOptions
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ConcurrencySlotWait = double.TryParse(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait >= 0 ? TimeSpan.FromSeconds(wait) : TimeSpan.FromSeconds(30),
+            SchedulerInterval = double.TryParse(getVariable("FLOWS_SCHEDULER_INTERVAL_SECONDS"), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var every) && every >= 0 ? TimeSpan.FromSeconds(every) : TimeSpan.FromSeconds(10),
             OrphanTimeout = double.TryParse(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var orphan) && orphan >= 0 ? TimeSpan.FromSeconds(orphan) : TimeSpan.FromMinutes(5),
         };
