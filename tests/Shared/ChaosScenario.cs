@@ -18,7 +18,8 @@ namespace Flows.Testing;
 /// that drops a share of the answers after the server acted on them; process (and optionally docker and Kubernetes, the
 /// fake API server's Docker node) workers running samples/hello's runner,
 /// all through the proxy with the long-running clients' outage budget. While the runs go on: a full API outage, one
-/// server restart and one worker restart (graceful, long grace: its runs finish). Then it counts what happened to every
+/// server restart (a SIGKILL when the server is a process: <see cref="ServerCommand"/>) and one worker restart
+/// (graceful, long grace: its runs finish). Then it counts what happened to every
 /// run: Completed, Failed, Crashed (with why), lost (never final), and log lines stored other than exactly once.
 /// Used by ChaosTests (CI, a few dozen runs) and bench/chaos (hundreds).
 /// </summary>
@@ -52,6 +53,13 @@ internal sealed class ChaosScenario
 
     public TextWriter Progress { get; init; } = TextWriter.Null;
 
+    /// <summary>
+    /// The built <c>flows-deploy.dll</c>: when set, the server runs as a <c>flows-deploy server start</c> process and its
+    /// restart is a SIGKILL and a new process on the same port and database; when null, it runs in this process and is
+    /// stopped and started again.
+    /// </summary>
+    public string? ServerCommand { get; init; }
+
     public sealed record Result(int Runs, int Completed, int Failed, IReadOnlyList<string> Crashed, int Lost, int LogLinesNotOnce, int Requests, int Dropped, TimeSpan Elapsed);
 
     public async Task<Result> RunAsync()
@@ -61,11 +69,11 @@ internal sealed class ChaosScenario
         Directory.CreateDirectory(home);
         var port = FreePort();
         var serverOptions = new FlowsServerOptions { Host = "127.0.0.1", Port = port, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home };
-        var server = await FlowsServer.StartAsync(serverOptions);
+        var server = await ChaosServer.StartAsync(serverOptions, ServerCommand);
         FakeKubernetesApiServer? cluster = null;
         Docker.DotNet.DockerClient? docker = null;
-        await using var proxy = await FaultProxy.StartAsync(server.ApiUrl.ToString());
-        using var direct = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()) }.ForLongRunningProcess(_ => "120"));
+        await using var proxy = await FaultProxy.StartAsync(server.ApiUrl);
+        using var direct = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl) }.ForLongRunningProcess(_ => "120"));
         try
         {
             const string pool = "chaos";
@@ -145,9 +153,9 @@ internal sealed class ChaosScenario
             proxy.Down = false;
 
             await WaitUntilAsync(direct, names.Keys, final: Runs / 2);
-            Say("Server restart.");
-            await server.DisposeAsync();
-            server = await FlowsServer.StartAsync(serverOptions);
+            Say(ServerCommand is null ? "Server restart." : "Server killed (SIGKILL) and started again.");
+            await server.DisposeAsync(); // a SIGKILL when the server is a process
+            server = await ChaosServer.StartAsync(serverOptions, ServerCommand);
 
             await WaitUntilAsync(direct, names.Keys, final: Runs * 3 / 4);
             Say("Worker restart.");
@@ -256,6 +264,78 @@ internal sealed class ChaosScenario
     }
 
     private void Say(string line) => Progress.WriteLine($"{DateTimeOffset.Now:HH:mm:ss} chaos: {line}");
+
+    /// <summary>The server under test: in this process, or a <c>flows-deploy server start</c> process that is killed.</summary>
+    private sealed class ChaosServer : IAsyncDisposable
+    {
+        private FlowsServerHost? _host;
+        private System.Diagnostics.Process? _process;
+
+        public string ApiUrl { get; private init; } = string.Empty;
+
+        public static async Task<ChaosServer> StartAsync(FlowsServerOptions options, string? command)
+        {
+            if (command is null)
+            {
+                var host = await FlowsServer.StartAsync(options);
+                return new ChaosServer { _host = host, ApiUrl = host.ApiUrl.ToString() };
+            }
+
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { command, "server", "start", "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--database-url", options.DatabaseUrl! })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["FLOWS_HOME"] = options.FlowsHome;
+            var process = System.Diagnostics.Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var server = new ChaosServer { _process = process, ApiUrl = $"http://127.0.0.1:{options.Port}/api" };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+            while (DateTimeOffset.UtcNow < deadline && !process.HasExited)
+            {
+                try
+                {
+                    if ((await http.GetAsync(server.ApiUrl + "/health")).IsSuccessStatusCode)
+                    {
+                        return server;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // not up yet
+                }
+
+                await Task.Delay(100);
+            }
+
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"flows-deploy server start on port {options.Port} did not answer /health.");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_host is not null)
+            {
+                await _host.DisposeAsync();
+            }
+
+            if (_process is not null)
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+
+                await _process.WaitForExitAsync();
+                _process.Dispose();
+            }
+        }
+    }
 
     private static int FreePort()
     {
