@@ -88,9 +88,12 @@ try {
   step('create a kubernetes work pool from the form');
   await page.click('nav >> text=Work pools');
   await page.waitForSelector('#pool-form');
-  expect(await page.isVisible('#kubernetes-only'), 'kubernetes fields hidden for type kubernetes');
+  // The form's script toggles the fields on 'change'; wait for the state rather than read it at once (a busy
+  // machine may run the handler a moment later). A state never reached fails the step after 5 s.
+  const fieldsAre = (state, message) => page.waitForSelector('#kubernetes-only', { state, timeout: 5000 }).catch(() => expect(false, message));
+  await fieldsAre('visible', 'kubernetes fields hidden for type kubernetes');
   await page.selectOption('#pool-type', 'process');
-  expect(!(await page.isVisible('#kubernetes-only')), 'kubernetes fields shown for type process');
+  await fieldsAre('hidden', 'kubernetes fields shown for type process');
   await page.selectOption('#pool-type', 'kubernetes');
   await page.fill('#pool-name', 'ui-kubernetes');
   await page.fill('#pool-namespace', 'flows');
