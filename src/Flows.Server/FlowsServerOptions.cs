@@ -57,12 +57,9 @@ public sealed record FlowsServerOptions
             FlowsHome = NullIfEmpty(getVariable("FLOWS_HOME")),
             ApiKeys = (getVariable("FLOWS_SERVER_API_KEYS") ?? string.Empty)
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            ConcurrencySlotWait = double.TryParse(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out var wait) && wait >= 0 ? TimeSpan.FromSeconds(wait) : TimeSpan.FromSeconds(30),
-            SchedulerInterval = double.TryParse(getVariable("FLOWS_SCHEDULER_INTERVAL_SECONDS"), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out var every) && every >= 0 ? TimeSpan.FromSeconds(every) : TimeSpan.FromSeconds(10),
-            OrphanTimeout = double.TryParse(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out var orphan) && orphan >= 0 ? TimeSpan.FromSeconds(orphan) : TimeSpan.FromMinutes(5),
+            ConcurrencySlotWait = Seconds(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), TimeSpan.FromSeconds(30)),
+            SchedulerInterval = Seconds(getVariable("FLOWS_SCHEDULER_INTERVAL_SECONDS"), TimeSpan.FromSeconds(10)),
+            OrphanTimeout = Seconds(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), TimeSpan.FromMinutes(5)),
         };
     }
 
@@ -93,6 +90,12 @@ public sealed record FlowsServerOptions
 
     private static bool IsLoopback(string host)
         => host == "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>A number of seconds (0 or more) from a variable, or <paramref name="fallback"/> when unset or not one.</summary>
+    private static TimeSpan Seconds(string? text, TimeSpan fallback) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(seconds)
+            : fallback;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

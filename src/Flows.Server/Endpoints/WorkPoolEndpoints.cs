@@ -2,6 +2,7 @@ using System.Text.Json;
 using Flows.Api.Models;
 using Flows.Server.Filtering;
 using Flows.Server.Hosting;
+using Flows.Server.Orchestration;
 using Flows.Server.Storage;
 using Flows.Server.WorkPools;
 using Microsoft.AspNetCore.Builder;
@@ -72,7 +73,7 @@ internal static class WorkPoolEndpoints
                 // Concurrency limits (as Prefect's query does): no more runs than the pool's and each queue's free slots.
                 if (pool.ConcurrencyLimit is { } poolLimit)
                 {
-                    remaining = (int)Math.Min(remaining, Math.Max(0, poolLimit - await ActiveRunsAsync(c, "work_pool_id", pool.Id)));
+                    remaining = (int)Math.Min(remaining, Math.Max(0, poolLimit - await ConcurrencySlots.ActiveAsync(c, null, "work_pool_id", pool.Id)));
                 }
 
                 var queues = await Rows.ManyAsync<WorkQueue>(c, null, "SELECT body FROM work_queues WHERE work_pool_id = @p AND is_paused = 0 ORDER BY priority, name",
@@ -89,7 +90,7 @@ internal static class WorkPoolEndpoints
                     var free = remaining - found.Count;
                     if (queue.ConcurrencyLimit is { } queueLimit)
                     {
-                        free = (int)Math.Min(free, Math.Max(0, queueLimit - await ActiveRunsAsync(c, "work_queue_id", queue.Id)));
+                        free = (int)Math.Min(free, Math.Max(0, queueLimit - await ConcurrencySlots.ActiveAsync(c, null, "work_queue_id", queue.Id)));
                         if (free == 0)
                         {
                             continue;
@@ -147,9 +148,6 @@ internal static class WorkPoolEndpoints
             return Results.NoContent();
         });
     }
-
-    private static async Task<long> ActiveRunsAsync(System.Data.Common.DbConnection c, string column, Guid id)
-        => await c.ScalarAsync<long>(null, $"SELECT COUNT(*) FROM flow_runs WHERE {column} = @id AND state_type IN {Orchestration.ConcurrencySlots.ActiveStates}", ("id", id.ToString()));
 
     /// <summary>POST /work_pools/: a pool (default base job template of its type unless one is given) and its default queue. The web UI's create form calls this too.</summary>
     internal static async Task<WorkPool> CreateAsync(Database db, WorkPoolCreateBody create, CancellationToken ct)

@@ -17,7 +17,7 @@ namespace Flows.Server.Orchestration;
 internal static class ConcurrencySlots
 {
     /// <summary>States that hold a slot.</summary>
-    public const string ActiveStates = "('PENDING', 'RUNNING', 'CANCELLING')";
+    private const string ActiveStates = "('PENDING', 'RUNNING', 'CANCELLING')";
 
     /// <summary>The REJECT for a claim that finds no free slot, or null when the run may take one.</summary>
     public static async Task<Decision?> CheckClaimAsync(DbConnection c, DbTransaction t, Database db, FlowRun run, StateCreate proposed, bool force, TimeSpan wait, DateTimeOffset now)
@@ -55,9 +55,11 @@ internal static class ConcurrencySlots
         where T : class
         => await Rows.OneAsync<T>(c, t, sql, ("id", id.ToString())) is { } row ? limit(row) : null;
 
-    private static async Task<long> ActiveAsync(DbConnection c, DbTransaction t, string column, Guid id, Guid except)
+    /// <summary>The runs holding a slot of the deployment, pool or queue whose id is in <paramref name="column"/>
+    /// (<c>deployment_id</c>, <c>work_pool_id</c>, <c>work_queue_id</c>), leaving <paramref name="except"/> out.</summary>
+    public static async Task<long> ActiveAsync(DbConnection c, DbTransaction? t, string column, Guid id, Guid? except = null)
         => await c.ScalarAsync<long>(t, $"SELECT COUNT(*) FROM flow_runs WHERE {column} = @id AND id <> @run AND state_type IN {ActiveStates}",
-            ("id", id.ToString()), ("run", except.ToString()));
+            ("id", id.ToString()), ("run", (except ?? Guid.Empty).ToString()));
 
     private static Decision Wait(string what, int limit, TimeSpan wait, DateTimeOffset now) => new(
         SetStateStatus.Reject,
