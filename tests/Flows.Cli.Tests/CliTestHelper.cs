@@ -54,6 +54,26 @@ internal static class CliTestHelper
         return path;
     }
 
+    /// <summary>A flow project outside the repository (nothing built yet) with one deployment of its flow.</summary>
+    public static string FlowProject(string flowSource)
+    {
+        var root = RepoRoot;
+        var dir = Path.GetDirectoryName(WriteTemp("app.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Import Project="{root}/src/Flows/build/Flows.props" />
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{root}/src/Flows/Flows.csproj" />
+                <ProjectReference Include="{root}/src/Flows.Generators/Flows.Generators.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+                <FlowDeployment Include="d" Entrypoint="F.cs:greet" WorkPool="p" />
+              </ItemGroup>
+            </Project>
+            """))!;
+        File.WriteAllText(Path.Combine(dir, "F.cs"), flowSource);
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), "return await Flows.FlowsApp.RunAsync(args);");
+        return dir;
+    }
+
     public static void AssertMatchesOpenApi(string component, string json)
     {
         var schema = JsonSchema.FromText($$"""{"$ref": "{{DocumentUri}}#/components/schemas/{{component}}"}""", OpenApi.Value, new Uri($"https://flows.test/check/{Guid.NewGuid()}"));

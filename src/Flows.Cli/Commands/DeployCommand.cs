@@ -28,6 +28,7 @@ internal sealed class DeployCommand : Command
     private static readonly Option<string?> PrefectFile = new("--prefect-file") { Description = "Deployment file (default: prefect.yaml beside the project, else the csproj's <FlowDeployment> items)." };
     private static readonly Option<string> ProjectPath = new("--project") { Description = "Project file or directory.", DefaultValueFactory = _ => "." };
     private static readonly Option<string?> ManifestAssembly = new("--manifest-assembly") { Description = "Compiled assembly (or manifest .json) to read flows from (default: newest obj/<Configuration>/<tfm>/<AssemblyName>.dll)." };
+    private static readonly Option<bool> NoBuild = new("--no-build") { Description = "Do not build the project first; read the flow manifest of its last build (as dotnet run --no-build)." };
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the plan; build, push and register nothing (build steps that compute values, such as the git SHA, still run)." };
     private static readonly Option<string> OutputFormat = new("--output", "-o") { Description = "Output format: text, or json (the plan; after a real deploy, the pinned plan with ids and built images).", DefaultValueFactory = _ => "text" };
     private static readonly Option<string[]> Property = new("--property") { Description = "MSBuild property k=v for the dotnet publish of dockerfile: auto images (e.g. ContainerBaseImage=…). Repeatable." };
@@ -39,7 +40,7 @@ internal sealed class DeployCommand : Command
     {
         _console = console;
         OutputFormat.AcceptOnlyFromAmong("text", "json");
-        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, DryRun, OutputFormat, CreateRepository, Property })
+        foreach (var option in new Option[] { All, Names, Param, Params, JobVariable, Tag, Cron, Interval, Timezone, Pool, PrefectFile, ProjectPath, ManifestAssembly, NoBuild, DryRun, OutputFormat, CreateRepository, Property })
         {
             Options.Add(option);
         }
@@ -73,6 +74,20 @@ internal sealed class DeployCommand : Command
         {
             _console.Report(errors);
             return ExitCodes.BadInput;
+        }
+
+        // As dotnet run and dotnet test: build first, so the plan reads the flow manifest of the code as it is now.
+        if (request.ManifestAssembly is null && !parse.GetValue(NoBuild))
+        {
+            try
+            {
+                request = request with { ManifestAssembly = await ProjectBuild.BuildAsync(request.Project, _console, cancellationToken).ConfigureAwait(false) };
+            }
+            catch (DeployException ex)
+            {
+                _console.Report(ex.Diagnostics);
+                return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+            }
         }
 
         // A dry run writes nothing, so it never starts the embedded server (without a server the pools go unchecked).
@@ -117,7 +132,7 @@ internal sealed class DeployCommand : Command
             try
             {
                 // Build output is progress: stderr, indented, so stdout stays the result.
-                var progress = new Progress<string>(line => _console.Error.WriteLine($"  {line}"));
+                var progress = new IndentedProgress(_console.Error);
                 built = await publisher.BuildAsync(prepared, new RegistryAccessOptions { CreateRepository = parse.GetValue(CreateRepository) }, progress, cancellationToken).ConfigureAwait(false);
                 plan = await publisher.PinAsync(prepared, built, cancellationToken).ConfigureAwait(false);
             }

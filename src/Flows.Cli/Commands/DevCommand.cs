@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,8 +6,10 @@ using Flows.Api.Client;
 using Flows.Api.Json;
 using Flows.Api.Models;
 using Flows.Cli.Output;
+using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Planning;
+using Flows.Deploy.Project;
 using Flows.Deploy.Registration;
 using Flows.Server;
 using Flows.Server.WorkPools;
@@ -34,6 +35,7 @@ internal sealed class DevCommand : Command
     private static readonly Option<int> Port = new("--port") { Description = "Port of the embedded server (0 picks a free one).", DefaultValueFactory = _ => 4200 };
     private static readonly Option<bool> Serve = new("--serve") { Description = "Keep the server (and worker) running after the runs end, until Ctrl+C." };
     private static readonly Option<string?> PrefectFile = new("--prefect-file") { Description = "Deployment file (default: prefect.yaml beside the project, else the csproj)." };
+    private static readonly Option<bool> NoBuild = new("--no-build") { Description = "Publish the last Release build without building (as dotnet publish --no-build)." };
 
     private readonly CliConsole _console;
 
@@ -41,7 +43,7 @@ internal sealed class DevCommand : Command
     {
         _console = console;
         Arguments.Add(ProjectArgument);
-        foreach (var option in new Option[] { Run, Names, Pool, Port, Serve, PrefectFile })
+        foreach (var option in new Option[] { Run, Names, Pool, Port, Serve, PrefectFile, NoBuild })
         {
             Options.Add(option);
         }
@@ -62,7 +64,7 @@ internal sealed class DevCommand : Command
         var appDirectory = Path.Combine(serverOptions.ResolvedFlowsHome, "apps", Path.GetFileNameWithoutExtension(project), DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
 
         Step("Publishing " + Path.GetFileName(project));
-        var published = await PublishAsync(project, appDirectory, cancellationToken).ConfigureAwait(false);
+        var published = await PublishAsync(project, appDirectory, parse.GetValue(NoBuild), cancellationToken).ConfigureAwait(false);
         if (published is null)
         {
             return ExitCodes.Failure;
@@ -219,23 +221,18 @@ internal sealed class DevCommand : Command
         }
     }
 
-    /// <summary>Runs <c>dotnet publish</c>; returns the app's .dll, or null after reporting why not.</summary>
-    private async Task<string?> PublishAsync(string project, string output, CancellationToken cancellationToken)
+    /// <summary>Runs <c>dotnet publish</c> (which builds, unless <paramref name="noBuild"/>), its output on stderr; returns
+    /// the app's .dll, or null after reporting why not.</summary>
+    private async Task<string?> PublishAsync(string project, string output, bool noBuild, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "publish", project, "-c", "Release", "-o", output, "--nologo", "-v", "q", "-p:DeployFlows=false" })
+        string[] arguments = ["publish", project, "-c", "Release", "-o", output, "--nologo", "-v:q", "-clp:NoSummary", "-p:DeployFlows=false", .. noBuild ? ["--no-build"] : Array.Empty<string>()];
+        var result = await new DotnetProcess(new IndentedProgress(_console.Error)).RunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            await _console.Error.WriteLineAsync((await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false))).ConfigureAwait(false);
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.PublishFailed, true, $"dotnet publish {project} failed (exit code {process.ExitCode})", "Fix the build errors above and run again")]);
+            var errors = result.Errors();
+            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.PublishFailed, true,
+                $"dotnet publish {ProjectLocator.Relative(project)} failed (exit code {result.ExitCode})" + (errors.Count > 0 ? ": " + string.Join(" | ", errors) : ""),
+                "Fix the build errors above and run again", project)]);
             return null;
         }
 

@@ -14,4 +14,7 @@ public static class BuildDiagnosticCodes
 
     /// <summary>The re-plan after the build names an image that was not built (a build step's output changed).</summary>
     public const string ImageChanged = "FLOWS3593";
+
+    /// <summary>The implicit <c>dotnet build</c> of the project before planning failed.</summary>
+    public const string ProjectBuildFailed = "FLOWS3594";
 }

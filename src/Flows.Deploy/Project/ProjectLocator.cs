@@ -97,7 +97,7 @@ public static class ProjectLocator
         {
             throw new DeployException([new DeployDiagnostic(DiagnosticCodes.ManifestNotBuilt, true,
                 explicitPath is not null ? $"'{explicitPath}' does not exist" : $"'{project.AssemblyName}' has not been built (no obj/<Configuration>/<tfm>/{project.AssemblyName}.dll)",
-                $"Run 'dotnet build {Relative(project.ProjectFile ?? project.Directory)}' first (the flow manifest is compiled into the assembly), or pass --manifest-assembly PATH",
+                $"Build it (flows-deploy builds the project unless --no-build is given; else run 'dotnet build {Relative(project.ProjectFile ?? project.Directory)}' first: the flow manifest is compiled into the assembly), or pass --manifest-assembly PATH",
                 project.ProjectFile)]);
         }
 
@@ -106,8 +106,9 @@ public static class ProjectLocator
             : FlowManifestReader.ReadFromAssembly(path);
     }
 
-    /// <summary>The newest intermediate assembly: obj is where the compiler writes first, and it exists after a plain build.</summary>
-    public static string? FindCompiledAssembly(ProjectInfo project)
+    /// <summary>The newest intermediate assembly: obj is where the compiler writes first, and it exists after a plain build.
+    /// <paramref name="configuration"/>: only that configuration's (the one just built), else any.</summary>
+    public static string? FindCompiledAssembly(ProjectInfo project, string? configuration = null)
     {
         var obj = Path.Combine(project.Directory, "obj");
         if (!Directory.Exists(obj))
@@ -116,6 +117,7 @@ public static class ProjectLocator
         }
 
         return Directory.EnumerateDirectories(obj)
+            .Where(c => configuration is null || string.Equals(Path.GetFileName(c), configuration, StringComparison.OrdinalIgnoreCase))
             .SelectMany(configuration => Directory.EnumerateDirectories(configuration))
             .Select(tfm => Path.Combine(tfm, project.AssemblyName + ".dll"))
             .Where(File.Exists)

@@ -90,13 +90,14 @@ public class DeployCommandTests
     }
 
     [Fact]
-    public async Task AMissingBuildSaysToBuild()
+    public async Task WithNoBuildAMissingBuildSaysToBuild()
     {
         var dir = Path.GetDirectoryName(WriteTemp("app.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><FlowDeployment Include=\"d\" Entrypoint=\"A.cs:a\" /></ItemGroup></Project>"))!;
-        var (exit, _, error) = await RunAsync("deploy", "--all", "--dry-run", "--project", dir);
+        var (exit, _, error) = await RunAsync("deploy", "--all", "--dry-run", "--no-build", "--project", dir);
         Assert.Equal(ExitCodes.BadInput, exit);
         Assert.Contains("error FLOWS1304", error);
         Assert.Contains("dotnet build", error);
+        Assert.DoesNotContain("Building", error, StringComparison.Ordinal);
     }
 
     [Fact]

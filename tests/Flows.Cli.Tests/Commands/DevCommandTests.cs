@@ -51,6 +51,21 @@ public sealed class DevCommandTests
     }
 
     [Fact]
+    public async Task Dev_with_no_build_publishes_without_building_and_names_the_project_when_that_fails()
+    {
+        // Never built: publish --no-build finds nothing to publish (without --no-build, dev's publish builds it).
+        var project = CliTestHelper.FlowProject("public static class F { [Flows.Flow] public static void Greet() { } }");
+        var home = Path.Combine(Path.GetTempPath(), "flows-dev-" + Guid.NewGuid().ToString("N"));
+        var error = new StringWriter();
+        var environment = new Dictionary<string, string?> { ["FLOWS_HOME"] = home, ["PATH"] = Environment.GetEnvironmentVariable("PATH") };
+        var exit = await CliApp.InvokeAsync(["dev", project, "--no-build", "--port", "0"], new CliConsole(new StringWriter(), error, name => environment.GetValueOrDefault(name)));
+
+        Assert.Equal(1, exit);
+        Assert.Matches(@"app\.csproj: error FLOWS3006: dotnet publish .*app\.csproj failed", error.ToString());
+        Assert.False(Directory.Exists(Path.Combine(home, "flows.db")), "the server started although nothing was published");
+    }
+
+    [Fact]
     public async Task Dev_without_a_project_is_bad_input()
     {
         var (exit, _, err) = await CliTestHelper.RunAsync("dev", Path.Combine(Path.GetTempPath(), "no-such-project-" + Guid.NewGuid().ToString("N")));
