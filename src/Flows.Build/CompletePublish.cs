@@ -1,33 +1,13 @@
+using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Publishing;
 using Microsoft.Build.Framework;
 
 namespace Flows.Build;
 
-/// <summary>After the SDK built the image archive: push it, pin the deployments to its digest, write image.json and
-/// deployments.json, register.</summary>
+/// <summary>After the SDK built the image archive: hand it to the engine with the plan <see cref="PreparePublish"/>
+/// checked, which pushes it, pins the deployments to its digest, writes image.json and deployments.json, and registers.</summary>
 public sealed class CompletePublish : PublishTaskBase
 {
-    [Required]
-    public string Registry { get; set; } = "";
-
-    [Required]
-    public string Repository { get; set; } = "";
-
-    [Required]
-    public string Tags { get; set; } = "";
-
-    [Required]
-    public string Tag { get; set; } = "";
-
-    [Required]
-    public string Sha { get; set; } = "";
-
-    public bool Dirty { get; set; }
-
-    public string? ShaSource { get; set; }
-
-    public string? ExistingDigest { get; set; }
-
     /// <summary><c>$(GeneratedArchiveOutputPath)</c>.</summary>
     public string? ArchivePath { get; set; }
 
@@ -42,10 +22,21 @@ public sealed class CompletePublish : PublishTaskBase
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
     {
-        var preparation = new PublishPreparation(new ImageName(Registry, Repository), new ImageTag(Tag, Sha, Dirty, ShaSource ?? "git"), Split(Tags), NullIfEmpty(ExistingDigest), []);
-        var outcome = await new PublishEngine(logger).CompleteAsync(Request(), preparation, NullIfEmpty(ArchivePath), NullIfEmpty(GeneratedDigest), cancellationToken).ConfigureAwait(false);
-        ImageReference = outcome.ImageReference;
-        Digest = outcome.Digest;
-        Log.LogMessage(MessageImportance.High, $"Flows: {outcome.DeploymentIds.Count} deployment(s) registered with image {outcome.ImageReference} ({outcome.DeploymentsJsonPath})");
+        if (BuildEngine4.GetRegisteredTaskObject(PreparedKey, RegisteredTaskObjectLifetime.Build) is not ProjectPublish.Prepared prepared)
+        {
+            throw new DeployException([new DeployDiagnostic(PublishDiagnosticCodes.NotPrepared, true, $"FlowsCompletePublish ran without FlowsPreparePublish for {ProjectFile} in this build",
+                "Run the FlowsDeploy target (dotnet publish -p:DeployFlows=true), which runs both in order.")], badInput: false);
+        }
+
+        var outcome = await ProjectPublish.CompleteAsync(prepared, Request(), NullIfEmpty(ArchivePath), NullIfEmpty(GeneratedDigest), logger, cancellationToken).ConfigureAwait(false);
+        var image = outcome.Images[0];
+        ImageReference = image.Reference;
+        Digest = image.Digest;
+        foreach (var (deployment, id) in outcome.Plan.Deployments.Zip(outcome.DeploymentIds))
+        {
+            Log.LogMessage(MessageImportance.High, $"Flows: registered {deployment.FullName} ({id}) with image {ImageReference}");
+        }
+
+        Log.LogMessage(MessageImportance.High, $"Flows: {outcome.DeploymentIds.Count} deployment(s) registered with image {ImageReference} ({outcome.DeploymentsJsonPath})");
     }
 }

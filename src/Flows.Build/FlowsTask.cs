@@ -58,7 +58,8 @@ public abstract class FlowsTask : Microsoft.Build.Utilities.Task, ICancelableTas
         (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-/// <summary>Inputs both publish tasks share: they bind the same <see cref="PublishRequest"/>.</summary>
+/// <summary>Inputs both publish tasks share: they bind the same <see cref="PublishRequest"/> (FlowsCompletePublish needs it for
+/// the server it registers with).</summary>
 public abstract class PublishTaskBase : FlowsTask
 {
     [Required]
@@ -85,6 +86,9 @@ public abstract class PublishTaskBase : FlowsTask
     public string? ExtraTags { get; set; }
 
     public bool CreateRepository { get; set; } = true;
+
+    /// <summary>Where <see cref="PreparePublish"/> leaves the checked plan for <see cref="CompletePublish"/> in this build.</summary>
+    protected string PreparedKey => $"Flows.Build.PreparedPublish|{Path.GetFullPath(ProjectFile)}|{OutputDirectory}";
 
     protected PublishRequest Request() => new()
     {

@@ -3,8 +3,9 @@ using Microsoft.Build.Framework;
 
 namespace Flows.Build;
 
-/// <summary>Before the image is built: commit tag, destination, every deployment validated (work pools on the server),
-/// and whether the registry already has the tag. Outputs feed the SDK's PublishContainer.</summary>
+/// <summary>Before the image is built: commit tag, destination, every deployment planned and validated (work pools on the
+/// server), and whether the registry already has the tag. Outputs feed the SDK's PublishContainer; the checked plan is
+/// kept for <see cref="CompletePublish"/> (planned once: the build steps do not run again).</summary>
 public sealed class PreparePublish : PublishTaskBase
 {
     [Output]
@@ -20,15 +21,6 @@ public sealed class PreparePublish : PublishTaskBase
     [Output]
     public string Tag { get; private set; } = "";
 
-    [Output]
-    public string Sha { get; private set; } = "";
-
-    [Output]
-    public bool Dirty { get; private set; }
-
-    [Output]
-    public string ShaSource { get; private set; } = "";
-
     /// <summary>Set when the registry already has the tag: the build and push are skipped and this digest is reused.</summary>
     [Output]
     public string ExistingDigest { get; private set; } = "";
@@ -39,21 +31,20 @@ public sealed class PreparePublish : PublishTaskBase
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(Microsoft.Extensions.Logging.ILogger logger, CancellationToken cancellationToken)
     {
-        var preparation = await new PublishEngine(logger).PrepareAsync(Request(), cancellationToken).ConfigureAwait(false);
-        foreach (var warning in preparation.Warnings)
+        var prepared = await ProjectPublish.PrepareAsync(Request(), logger, cancellationToken).ConfigureAwait(false);
+        foreach (var warning in prepared.Warnings)
         {
             Report(warning);
         }
 
-        Registry = preparation.Image.Registry;
-        Repository = preparation.Image.Repository;
-        Tags = string.Join(";", preparation.Tags);
-        Tag = preparation.Tag.Tag;
-        Sha = preparation.Tag.Sha;
-        Dirty = preparation.Tag.Dirty;
-        ShaSource = preparation.Tag.Source;
-        ExistingDigest = preparation.ExistingDigest ?? "";
-        WorkingDirectory = preparation.WorkingDirectory ?? "";
-        Log.LogMessage(MessageImportance.High, $"Flows: image {preparation.Image.Reference(Tag)}{(ExistingDigest.Length > 0 ? " exists (" + ExistingDigest + "); not rebuilt" : "")}");
+        var image = prepared.Image;
+        Registry = image.Name.Registry;
+        Repository = image.Name.Repository;
+        Tags = string.Join(";", image.Tags);
+        Tag = image.Image.Tag;
+        ExistingDigest = image.ExistingDigest ?? "";
+        WorkingDirectory = image.Request.WorkingDirectory ?? "";
+        BuildEngine4.RegisterTaskObject(PreparedKey, prepared, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        Log.LogMessage(MessageImportance.High, $"Flows: image {image.Name.Reference(Tag)}");
     }
 }

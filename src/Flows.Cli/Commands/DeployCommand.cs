@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Flows.Api.Client;
 using Flows.Cli.Output;
-using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Docker;
+using Flows.Deploy.Engine;
+using Flows.Deploy.ImageSources;
 using Flows.Deploy.Planning;
 using Flows.Deploy.Publishing;
 using Flows.Deploy.Registration;
@@ -85,8 +85,7 @@ internal sealed class DeployCommand : Command
             }
             catch (DeployException ex)
             {
-                _console.Report(ex.Diagnostics);
-                return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+                return _console.Fail(ex);
             }
         }
 
@@ -101,55 +100,38 @@ internal sealed class DeployCommand : Command
             return ExitCodes.BadInput;
         }
 
-        var publisher = new DeploymentPublisher(new ProgressLogger(_console.Error), Builders(properties), client is null ? null : new PrefectWorkPoolLookup(client));
-        PreparedDeploy prepared;
+        var engine = new DeployEngine(new ProgressLogger(_console.Error), client is null ? null : new PrefectWorkPoolLookup(client));
         try
         {
-            prepared = await publisher.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            var plan = await engine.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            _console.Report(plan.Warnings);
+            if (request.DryRun || !json)
+            {
+                WritePlan(plan, json, request.DryRun);
+            }
+
+            if (request.DryRun)
+            {
+                return ExitCodes.Ok;
+            }
+
+            // Build output is progress: stderr, indented, so stdout stays the result.
+            var options = new DeployOptions { Access = new RegistryAccessOptions { CreateRepository = parse.GetValue(CreateRepository) }, Progress = new IndentedProgress(_console.Error) };
+            var checkedDeploy = await engine.CheckAsync(request, plan, Sources(properties), options, cancellationToken).ConfigureAwait(false);
+            // Not a dry run: OpenAsync gave a server (the embedded one at least).
+            var outcome = await engine.PublishAsync(checkedDeploy, new PrefectDeploymentRegistrar(client!), cancellationToken).ConfigureAwait(false);
+            WriteResult(outcome, json);
+            return ExitCodes.Ok;
         }
         catch (DeployException ex)
         {
-            _console.Report(ex.Diagnostics);
-            return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+            return _console.Fail(ex);
         }
-
-        var plan = prepared.Plan;
-        _console.Report(plan.Warnings);
-        if (request.DryRun)
-        {
-            WritePlan(plan, json, dryRun: true);
-            return ExitCodes.Ok;
-        }
-
-        if (!json)
-        {
-            WritePlan(plan, json: false, dryRun: false);
-        }
-
-        IReadOnlyList<BuiltImage> built = [];
-        if (plan.Images.Count > 0)
-        {
-            try
-            {
-                // Build output is progress: stderr, indented, so stdout stays the result.
-                var progress = new IndentedProgress(_console.Error);
-                built = await publisher.BuildAsync(prepared, new RegistryAccessOptions { CreateRepository = parse.GetValue(CreateRepository) }, progress, cancellationToken).ConfigureAwait(false);
-                plan = await publisher.PinAsync(prepared, built, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DeployException ex)
-            {
-                _console.Report(ex.Diagnostics);
-                return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
-            }
-        }
-
-        // Not a dry run: OpenAsync gave a server (the embedded one at least).
-        return await RegisterAsync(plan, built, client!, json, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Both image builders: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>
-    private IReadOnlyList<IImageBuilder> Builders(IReadOnlyList<string> properties) =>
-        [new SdkContainerImageBuilder(new ProgressLogger(_console.Error), properties), new DockerfileImageBuilder(new ProgressLogger(_console.Error))];
+    /// <summary>The image sources of the CLI: the SDK's container publish for <c>dockerfile: auto</c>, the Docker Engine for a Dockerfile.</summary>
+    private IReadOnlyList<IImageSource> Sources(IReadOnlyList<string> properties) =>
+        [new SdkContainerImageSource(new ProgressLogger(_console.Error), properties), new DockerfileImageBuilder(new ProgressLogger(_console.Error))];
 
     private void WritePlan(DeploymentPlan plan, bool json, bool dryRun)
     {
@@ -163,25 +145,13 @@ internal sealed class DeployCommand : Command
         }
     }
 
-    private async Task<int> RegisterAsync(DeploymentPlan plan, IReadOnlyList<BuiltImage> built, PrefectClient client, bool json, CancellationToken cancellationToken)
+    private void WriteResult(DeployOutcome outcome, bool json)
     {
-        IReadOnlyList<Guid> ids;
-        try
-        {
-            ids = await new PrefectDeploymentRegistrar(client).RegisterAsync(plan, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DeploymentRegistrationException ex)
-        {
-            // Already undone (new deployments deleted, replaced ones restored): say what failed and what was undone.
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, ex.Message, "Fix the server-side problem and run the deploy again"),
-                .. built.Count > 0 ? [DeploymentPublisher.LeftBehind(built)] : Array.Empty<DeployDiagnostic>()]);
-            return ExitCodes.Failure;
-        }
-
+        var (plan, built, ids) = (outcome.Plan, outcome.Images, outcome.DeploymentIds);
         if (json)
         {
-            // The registered result: the pinned plan plus each deployment's id, for scripts.
-            var result = JsonNode.Parse(PlanJson.Write(plan))!.AsObject();
+            // The registered result: the pinned plan plus each deployment's id and the images, for scripts.
+            var result = PlanJson.ToJson(plan);
             result["built_images"] = JsonSerializer.SerializeToNode(built.Select(b => new { image = b.Reference, image_name = b.ImageName, tag = b.Tag, digest = b.Digest, image_id = b.ImageId, skipped = b.Skipped, blobs_uploaded = b.BlobsUploaded }));
             var deployments = result["deployments"]!.AsArray();
             for (var i = 0; i < ids.Count; i++)
@@ -190,7 +160,7 @@ internal sealed class DeployCommand : Command
             }
 
             _console.Out.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            return ExitCodes.Ok;
+            return;
         }
 
         for (var i = 0; i < ids.Count; i++)
@@ -198,8 +168,6 @@ internal sealed class DeployCommand : Command
             var image = plan.Deployments[i].Body.JobVariables is { } variables && variables.TryGetValue("image", out var value) && value.ValueKind == JsonValueKind.String ? $" image {value.GetString()}" : "";
             _console.Out.WriteLine($"Registered {plan.Deployments[i].FullName} ({ids[i]}){image}");
         }
-
-        return ExitCodes.Ok;
     }
 
     /// <summary><c>k=v</c> pairs over an optional base object; the value is JSON when it parses, else text (so

@@ -5,6 +5,7 @@ using Flows.Api.Client;
 using Flows.Api.Json;
 using Flows.Api.Models;
 using Flows.Cli.Output;
+using Flows.Deploy.Selection;
 
 namespace Flows.Cli.Commands;
 
@@ -44,11 +45,9 @@ internal sealed class DeploymentCommand : Command
             SetAction(async (parse, cancellationToken) =>
             {
                 var name = parse.GetValue(NameArgument)!;
-                var slash = name.IndexOf('/', StringComparison.Ordinal);
-                if (slash <= 0 || slash == name.Length - 1)
+                if (DeploymentKey.TryParse(name) is not { } key)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
                 }
 
                 DateTimeOffset? scheduledTime = parse.GetValue(StartAt);
@@ -81,7 +80,7 @@ internal sealed class DeploymentCommand : Command
                 FlowRun? run = null;
                 var code = await ApiCall.RunAsync(console, client, async () =>
                 {
-                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
                     run = await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, new DeploymentFlowRunCreate
                     {
                         Parameters = parameters,
@@ -171,18 +170,16 @@ internal sealed class DeploymentCommand : Command
             SetAction(async (parse, cancellationToken) =>
             {
                 var name = parse.GetValue(NameArgument)!;
-                var slash = name.IndexOf('/', StringComparison.Ordinal);
-                if (slash <= 0)
+                if (DeploymentKey.TryParse(name) is not { } key)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
                 }
 
                 await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
                 var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
-                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
                     await console.Out.WriteLineAsync(JsonSerializer.Serialize(deployment, new JsonSerializerOptions(PrefectJson.Options) { WriteIndented = true })).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             });
@@ -199,18 +196,16 @@ internal sealed class DeploymentCommand : Command
             SetAction(async (parse, cancellationToken) =>
             {
                 var name = parse.GetValue(NameArgument)!;
-                var slash = name.IndexOf('/', StringComparison.Ordinal);
-                if (slash <= 0)
+                if (DeploymentKey.TryParse(name) is not { } key)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: '{name}' is not flow/deployment (e.g. hello/arthur).").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
                 }
 
                 await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
                 var client = session.Client;
                 return await ApiCall.RunAsync(console, client, async () =>
                 {
-                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
                     await client.Deployments.DeleteDeploymentAsync(deployment.Id, cancellationToken).ConfigureAwait(false);
                     await console.Out.WriteLineAsync($"Deleted deployment {name}.").ConfigureAwait(false);
                 }).ConfigureAwait(false);

@@ -6,11 +6,13 @@ using Flows.Api.Client;
 using Flows.Api.Json;
 using Flows.Api.Models;
 using Flows.Cli.Output;
-using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
+using Flows.Deploy.Engine;
 using Flows.Deploy.Planning;
 using Flows.Deploy.Project;
 using Flows.Deploy.Registration;
+using Flows.Deploy.Selection;
+using Flows.Deploy.Steps;
 using Flows.Server;
 using Flows.Server.WorkPools;
 using Flows.Workers;
@@ -56,8 +58,7 @@ internal sealed class DevCommand : Command
         var project = ResolveProject(parse.GetValue(ProjectArgument)!);
         if (project is null)
         {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.CommandLineInvalid, true, $"no project at '{parse.GetValue(ProjectArgument)}'", "Pass a .csproj or a directory holding one")]);
-            return ExitCodes.BadInput;
+            return _console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"no project at '{parse.GetValue(ProjectArgument)}'", "Pass a .csproj or a directory holding one.");
         }
 
         var serverOptions = FlowsServerOptions.FromEnvironment(_console.Environment) with { Port = parse.GetValue(Port) };
@@ -85,19 +86,19 @@ internal sealed class DevCommand : Command
             // The seed's image steps need an image name; nothing is built here, so any local name does.
             Environment = name => environment(name) ?? (name == "PREFECT_IMAGE_NAME" ? "local/" + Path.GetFileNameWithoutExtension(project) : null),
         };
-        DeploymentPlan plan;
+        var pool = parse.GetValue(Pool)!;
+        var engine = new DeployEngine(new ProgressLogger(_console.Error));
+        DeploymentPlan local;
         try
         {
-            plan = await new DeploymentPlanner().PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            var plan = await engine.PlanAsync(request, cancellationToken).ConfigureAwait(false);
+            _console.Report(plan.Warnings.Where(w => w.Code != DiagnosticCodes.WorkPoolUnchecked));
+            local = ForLocalProcess(plan, pool, published);
         }
         catch (DeployException ex)
         {
-            _console.Report(ex.Diagnostics);
-            return ex.BadInput ? ExitCodes.BadInput : ExitCodes.Failure;
+            return _console.Fail(ex);
         }
-
-        var pool = parse.GetValue(Pool)!;
-        var local = plan with { Deployments = [.. plan.Deployments.Select(d => ForLocalProcess(d, pool, published))] };
 
         Step("Starting the embedded server");
         FlowsServerHost server;
@@ -107,8 +108,7 @@ internal sealed class DevCommand : Command
         }
         catch (IOException e)
         {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, $"cannot start the server on port {serverOptions.Port}: {e.Message.TrimEnd('.')}", "Stop what uses the port, or pass --port 0")]);
-            return ExitCodes.Failure;
+            return _console.Fail(CliDiagnosticCodes.ServerError, $"cannot start the server on port {serverOptions.Port}: {e.Message}", "Stop what uses the port, or pass --port 0.", ExitCodes.Failure);
         }
 
         await using (server.ConfigureAwait(false))
@@ -123,12 +123,13 @@ internal sealed class DevCommand : Command
             Step($"Deploying {string.Join(", ", local.Deployments.Select(d => d.FullName))}");
             try
             {
-                await new PrefectDeploymentRegistrar(client).RegisterAsync(local, cancellationToken).ConfigureAwait(false);
+                // The same pipeline as deploy: no image to build or push (the local pool runs the published app).
+                var checkedDeploy = await engine.CheckAsync(request, local, [], new DeployOptions(), cancellationToken).ConfigureAwait(false);
+                await engine.PublishAsync(checkedDeploy, new PrefectDeploymentRegistrar(client), cancellationToken).ConfigureAwait(false);
             }
-            catch (DeploymentRegistrationException e)
+            catch (DeployException e)
             {
-                _console.Report([new DeployDiagnostic(CliDiagnosticCodes.ServerError, true, e.Message, "Check the server's database under FLOWS_HOME and run again")]);
-                return ExitCodes.Failure;
+                return _console.Fail(e);
             }
 
             Step($"Starting a process worker on '{pool}'");
@@ -141,14 +142,12 @@ internal sealed class DevCommand : Command
             var runIds = new List<Guid>();
             foreach (var name in toRun)
             {
-                var slash = name.IndexOf('/', StringComparison.Ordinal);
-                if (slash <= 0)
+                if (DeploymentKey.TryParse(name) is not { } key)
                 {
-                    _console.Report([new DeployDiagnostic(CliDiagnosticCodes.CommandLineInvalid, true, $"--run '{name}' is not flow/deployment", "Write --run hello/arthur")]);
-                    return ExitCodes.BadInput;
+                    return _console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"--run '{name}' is not flow/deployment", DeploymentKey.Fix);
                 }
 
-                var deployment = await client.Deployments.ReadDeploymentByNameAsync(name[..slash], name[(slash + 1)..], cancellationToken).ConfigureAwait(false);
+                var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
                 var run = await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _console.Out.WriteLine($"  Created flow run '{run.Name}' for {name}");
                 runIds.Add(run.Id);
@@ -188,6 +187,10 @@ internal sealed class DevCommand : Command
 
     private void Step(string what) => _console.Out.WriteLine($"==> {what}");
 
+    /// <summary>The plan re-pointed at a local process pool running the published app: nothing to build, so no images.</summary>
+    private static DeploymentPlan ForLocalProcess(DeploymentPlan plan, string pool, string appDll) =>
+        plan with { Images = [], Deployments = [.. plan.Deployments.Select(d => ForLocalProcess(d, pool, appDll))] };
+
     /// <summary>The planned body, re-pointed at a local process pool running the published app.</summary>
     private static PlannedDeployment ForLocalProcess(PlannedDeployment deployment, string pool, string appDll)
     {
@@ -196,7 +199,7 @@ internal sealed class DevCommand : Command
         jobVariables.Remove("image");
         jobVariables["command"] = JsonSerializer.SerializeToElement($"dotnet \"{appDll}\"");
         jobVariables["working_dir"] = JsonSerializer.SerializeToElement(directory);
-        var pull = new JsonArray { new JsonObject { ["prefect.deployments.steps.set_working_directory"] = new JsonObject { ["directory"] = directory } } };
+        var pull = new JsonArray { new JsonObject { [StepNames.SetWorkingDirectory] = new JsonObject { ["directory"] = directory } } };
         return deployment with
         {
             Body = deployment.Body with

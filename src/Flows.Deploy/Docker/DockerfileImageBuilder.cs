@@ -3,8 +3,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Flows.Deploy.Building;
 using Flows.Deploy.Diagnostics;
+using Flows.Deploy.ImageSources;
+using Flows.Deploy.Planning;
 using Flows.Deploy.Publishing;
 using Flows.Deploy.Steps;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace Flows.Deploy.Docker;
 /// <see cref="DefaultDockerHost"/>). Every failure is a <see cref="DeployException"/> with a FLOWS35xx code; registry
 /// secrets never appear in one.
 /// </summary>
-public sealed partial class DockerfileImageBuilder(ILogger? logger = null) : IImageBuilder
+public sealed partial class DockerfileImageBuilder(ILogger? logger = null) : IImageSource
 {
     /// <summary>Where the Engine is when <c>DOCKER_HOST</c> is not set (the docker CLI's default on Linux).</summary>
     public const string DefaultDockerHost = "unix:///var/run/docker.sock";
@@ -37,15 +38,20 @@ public sealed partial class DockerfileImageBuilder(ILogger? logger = null) : IIm
     /// <summary>Delay before push attempt n+1 (n ≥ 1); settable so tests of the retry do not wait long.</summary>
     public Func<int, TimeSpan> RetryDelay { get; init; } = attempt => TimeSpan.FromSeconds(2 * attempt);
 
-    public bool Builds(ImageBuildRequest request)
+    public bool Takes(PlannedImage image)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return !request.Image.IsAuto;
+        ArgumentNullException.ThrowIfNull(image);
+        return !image.IsAuto;
     }
+
+    /// <summary>The Engine builds and pushes (its push is the Engine's), so the engine gets an image already pushed.</summary>
+    public async Task<ObtainedImage> ObtainAsync(ImageBuildRequest request, CancellationToken cancellationToken = default) =>
+        new EnginePushedImage(await BuildAndPushAsync(request, cancellationToken).ConfigureAwait(false));
 
     public async Task<BuiltImage> BuildAndPushAsync(ImageBuildRequest request, CancellationToken cancellationToken = default)
     {
-        if (!Builds(request))
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Takes(request.Image))
         {
             throw new ArgumentException("dockerfile: auto is the SDK container publish's, not a Docker Engine build", nameof(request));
         }
@@ -74,7 +80,6 @@ public sealed partial class DockerfileImageBuilder(ILogger? logger = null) : IIm
             }
         }
 
-        _logger.LogInformation("Pushed {Reference} ({Image})", name.Reference(request.Image.Tag, digest), imageId);
         return new BuiltImage(name.ToString(), request.Image.Tag, digest!, imageId, Skipped: false, BlobsUploaded: blobs);
     }
 

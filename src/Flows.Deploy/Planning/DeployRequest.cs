@@ -45,6 +45,9 @@ public sealed record DeployRequest
 
     public bool DryRun { get; init; }
 
+    /// <summary><c>dotnet publish -p:DeployFlows=true</c>: the commit tag (and destination) every image step takes.</summary>
+    public Steps.ImageDestination? ImageDestination { get; init; }
+
     /// <summary>Environment for <c>{{ $VAR }}</c> (default: the process environment).</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 

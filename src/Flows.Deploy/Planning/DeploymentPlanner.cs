@@ -20,7 +20,6 @@ namespace Flows.Deploy.Planning;
 /// </summary>
 public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLookup? workPools = null)
 {
-    private readonly StepsEngine _steps = new(steps ?? StepRegistry.Default);
     private readonly ParameterValidator _parameters = new();
 
     /// <summary>Locates the project, its deployments and its manifest from the request, then plans.</summary>
@@ -49,6 +48,7 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
 
         // Build/push lists: a deployment's own key wins when present ([] or null disables); each distinct list runs once.
         var recorder = new StepRecorder();
+        var stepsEngine = new StepsEngine(steps ?? StepRegistry.For(request.ImageDestination));
         var groups = new Dictionary<string, Dictionary<string, JsonObject>?>(StringComparer.Ordinal);
         var stepFailed = false;
         var outputsOf = new Dictionary<int, Dictionary<string, JsonObject>?>();
@@ -80,8 +80,8 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                     {
                         var buildPointer = Section(root, candidate, "build").Pointer;
                         var pushPointer = Section(root, candidate, "push").Pointer;
-                        await _steps.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
-                        await _steps.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                        await stepsEngine.RunAsync(build, doc, buildPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
+                        await stepsEngine.RunAsync(push, doc, pushPointer, recorder, source.Project.Directory, source.Project.ProjectFile, request.Environment, outputs, cancellationToken).ConfigureAwait(false);
                     }
                     catch (DeployException ex)
                     {

@@ -17,6 +17,11 @@ public sealed record PlannedImage(
     [property: JsonPropertyName("additional_tags"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? AdditionalTags = null,
     [property: JsonPropertyName("ignore_cache"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? IgnoreCache = null)
 {
+    /// <summary>Where the image step ran: the build context (relative Dockerfile paths start there) and the project file
+    /// <c>dockerfile: auto</c> publishes. Not part of the plan's JSON nor of the image's identity.</summary>
+    [JsonIgnore]
+    public ImageContext? Context { get; init; }
+
     /// <summary>The value <c>dockerfile</c> takes for the SDK's container publish.</summary>
     public const string AutoDockerfile = "auto";
 
@@ -41,3 +46,6 @@ public sealed record PlannedImage(
     private static bool SameArgs(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         a is null ? b is null : b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 }
+
+/// <summary>The directory an image step ran in and the project it ran for.</summary>
+public sealed record ImageContext(string Directory, string? ProjectFile);

@@ -133,7 +133,7 @@ public static class CsprojDeploymentLoader
         if (Prop("FlowsWorkingDirectory") is { } workdir)
         {
             positions["/pull/0"] = PropAt("FlowsWorkingDirectory", root);
-            doc["pull"] = new JsonArray(new JsonObject { [StepRegistry.SetWorkingDirectory] = new JsonObject { ["directory"] = workdir } });
+            doc["pull"] = new JsonArray(new JsonObject { [StepNames.SetWorkingDirectory] = new JsonObject { ["directory"] = workdir } });
         }
 
         var deployments = new JsonArray();

@@ -1,4 +1,4 @@
-using Flows.Deploy.Building;
+using Flows.Deploy.ImageSources;
 using Flows.Deploy.Diagnostics;
 
 namespace Flows.Deploy.Project;

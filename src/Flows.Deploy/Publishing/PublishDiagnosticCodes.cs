@@ -19,6 +19,7 @@ public static class PublishDiagnosticCodes
     public const string DigestMismatch = "FLOWS3514";
     public const string NoServer = "FLOWS3520";
     public const string RegistrationFailed = "FLOWS3521";
+    public const string NotPrepared = "FLOWS3522"; // FlowsCompletePublish found no plan of FlowsPreparePublish in the build
     public const string MSBuildTooOld = "FLOWS3530";
     public const string NotAnExe = "FLOWS3531";
     public const string PackageMissing = "FLOWS3532"; // reported by the samples' csproj, before the package exists

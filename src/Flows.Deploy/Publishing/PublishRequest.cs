@@ -3,7 +3,7 @@ using Flows.Deploy.Diagnostics;
 namespace Flows.Deploy.Publishing;
 
 /// <summary>
-/// What a publish needs, bound from MSBuild properties (Flows.Build) or flags (flows-deploy): one project, one image.
+/// What a publish needs, bound from MSBuild properties by Flows.Build's tasks: one project, one image (see <see cref="ProjectPublish"/>).
 /// </summary>
 public sealed record PublishRequest
 {
@@ -41,9 +41,3 @@ public sealed record PublishRequest
     /// <summary>Environment for templates, credentials and <c>PREFECT_API_URL</c>.</summary>
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 }
-
-/// <summary>Phase one's answer: where the image goes, its tags, and whether the registry already has it.</summary>
-public sealed record PublishPreparation(ImageName Image, ImageTag Tag, IReadOnlyList<string> Tags, string? ExistingDigest, IReadOnlyList<DeployDiagnostic> Warnings, string? WorkingDirectory = null);
-
-/// <summary>Phase two's answer.</summary>
-public sealed record PublishOutcome(string ImageReference, string Digest, PushResult Push, IReadOnlyList<Guid> DeploymentIds, string ImageJsonPath, string DeploymentsJsonPath);

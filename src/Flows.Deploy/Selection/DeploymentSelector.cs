@@ -3,10 +3,6 @@ using Flows.Deploy.Diagnostics;
 namespace Flows.Deploy.Selection;
 
 /// <summary>A deployment as selection sees it: the flow's declared name and the deployment's name.</summary>
-public sealed record DeploymentKey(string Flow, string Name)
-{
-    public override string ToString() => $"{Flow}/{Name}";
-}
 
 /// <summary>
 /// <c>-n PATTERN</c> selection (reference/prefect/conformance/name-matching.json): the part before '/' matches the

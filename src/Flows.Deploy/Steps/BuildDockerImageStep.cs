@@ -12,15 +12,27 @@ namespace Flows.Deploy.Steps;
 /// Of prefect-docker's <c>**build_kwargs</c> (handed to docker-py's build) it takes <c>buildargs</c>, plus its own
 /// <c>additional_tags</c> and <c>ignore_cache</c>; build args are refused for <c>dockerfile: auto</c>.
 /// </summary>
-public sealed class BuildDockerImageStep : IDeploymentStep
+/// <param name="destination">Set by <c>dotnet publish -p:DeployFlows=true</c>: the project's image is tagged with the
+/// commit, and may go to the registry MSBuild properties name, whatever the step says.</param>
+public sealed class BuildDockerImageStep(ImageDestination? destination = null) : IDeploymentStep
 {
-    public const string StepName = "prefect_docker.deployments.steps.build_docker_image";
+    public const string StepName = StepNames.BuildDockerImage;
 
     public string Name => StepName;
 
     public Task<JsonObject> RunAsync(StepInvocation invocation, CancellationToken cancellationToken = default)
     {
         var inputs = invocation.Inputs;
+        if (destination is not null)
+        {
+            inputs = (JsonObject)inputs.DeepClone();
+            inputs["tag"] = destination.Tag;
+            if (destination.ImageName is not null)
+            {
+                inputs["image_name"] = destination.ImageName;
+            }
+        }
+
         var name = StepInputs.String(inputs, StepName, "image_name", required: true)!;
         if (name.Length == 0 || name.Any(char.IsWhiteSpace) || name.Contains("{{", StringComparison.Ordinal))
         {
@@ -51,7 +63,10 @@ public sealed class BuildDockerImageStep : IDeploymentStep
             invocation.Recorder.Warn($"step '{StepName}': 'ignore_cache' has no effect with dockerfile: auto (the SDK container build keeps no layer cache)");
         }
 
-        var image = new PlannedImage(name, tag, platform, project, dockerfile, buildArgs, additionalTags, ignoreCache);
+        var image = new PlannedImage(name, tag, platform, project, dockerfile, buildArgs, additionalTags, ignoreCache)
+        {
+            Context = new ImageContext(invocation.ProjectDirectory, invocation.ProjectFile),
+        };
         invocation.Recorder.PlanImage(image);
         return Task.FromResult(new JsonObject
         {
@@ -141,3 +156,7 @@ public sealed class BuildDockerImageStep : IDeploymentStep
         return tags;
     }
 }
+
+/// <summary>Where <c>dotnet publish -p:DeployFlows=true</c> puts the project's image: the commit tag, and the image name
+/// of <c>FlowsContainerRegistry</c>/<c>FlowsContainerRepository</c> when set (null: the step's own).</summary>
+public sealed record ImageDestination(string Tag, string? ImageName);

@@ -10,7 +10,7 @@ namespace Flows.Deploy.Steps;
 /// </summary>
 public sealed class GitCommitStep : IDeploymentStep
 {
-    public const string StepName = "flows.deployments.steps.git_commit";
+    public const string StepName = StepNames.GitCommit;
 
     public string Name => StepName;
 

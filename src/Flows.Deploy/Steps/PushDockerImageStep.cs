@@ -7,7 +7,7 @@ namespace Flows.Deploy.Steps;
 /// <c>additional_tags</c>.</summary>
 public sealed class PushDockerImageStep : IDeploymentStep
 {
-    public const string StepName = "prefect_docker.deployments.steps.push_docker_image";
+    public const string StepName = StepNames.PushDockerImage;
 
     public string Name => StepName;
 

@@ -14,24 +14,26 @@ public sealed class StepRegistry
         }
 
         // Prefect also accepts the steps' defining modules.
-        Alias("prefect.deployments.steps.utility.run_shell_script", RunShellScriptStep.StepName);
+        Alias(StepNames.RunShellScriptModule, StepNames.RunShellScript);
     }
 
     /// <summary>The steps this project ships.</summary>
-    public static StepRegistry Default { get; } = new([new RunShellScriptStep(), new GitCommitStep(), new BuildDockerImageStep(), new PushDockerImageStep()]);
+    public static StepRegistry Default { get; } = For(null);
+
+    /// <summary>The steps this project ships, the image step sending the image to <paramref name="destination"/> when set.</summary>
+    public static StepRegistry For(ImageDestination? destination) =>
+        new([new RunShellScriptStep(), new GitCommitStep(), new BuildDockerImageStep(destination), new PushDockerImageStep()]);
 
     /// <summary>Pull steps the worker understands; <c>set_working_directory</c> is recorded, never executed at deploy.</summary>
     public static IReadOnlySet<string> KnownPullSteps { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        SetWorkingDirectory,
-        "prefect.deployments.steps.pull.set_working_directory",
-        "prefect.deployments.steps.git_clone",
-        "prefect.deployments.steps.pull.git_clone",
-        RunShellScriptStep.StepName,
-        "prefect.deployments.steps.utility.run_shell_script",
+        StepNames.SetWorkingDirectory,
+        StepNames.SetWorkingDirectoryModule,
+        StepNames.GitClone,
+        StepNames.GitCloneModule,
+        StepNames.RunShellScript,
+        StepNames.RunShellScriptModule,
     };
-
-    public const string SetWorkingDirectory = "prefect.deployments.steps.set_working_directory";
 
     public IEnumerable<string> Names => _steps.Keys;
 

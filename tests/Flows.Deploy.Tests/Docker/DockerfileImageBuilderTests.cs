@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
 using Flows.Build.Tests.Publishing;
-using Flows.Deploy.Building;
+using Flows.Deploy.ImageSources;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Docker;
 using Flows.Deploy.Planning;

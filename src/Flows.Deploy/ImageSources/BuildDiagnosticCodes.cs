@@ -1,6 +1,6 @@
-namespace Flows.Deploy.Building;
+namespace Flows.Deploy.ImageSources;
 
-/// <summary>Codes for the CLI's image builds (FLOWS3590–3599, inside the publish range; see PublishDiagnosticCodes).</summary>
+/// <summary>Codes for the image sources and the CLI's builds (FLOWS3590–3599, inside the publish range; see PublishDiagnosticCodes).</summary>
 public static class BuildDiagnosticCodes
 {
     /// <summary>dockerfile: auto without a project file to publish.</summary>
@@ -11,9 +11,6 @@ public static class BuildDiagnosticCodes
 
     /// <summary>No builder takes the image step (e.g. a Dockerfile without the Docker builder).</summary>
     public const string NoBuilder = "FLOWS3592";
-
-    /// <summary>The re-plan after the build names an image that was not built (a build step's output changed).</summary>
-    public const string ImageChanged = "FLOWS3593";
 
     /// <summary>The implicit <c>dotnet build</c> of the project before planning failed.</summary>
     public const string ProjectBuildFailed = "FLOWS3594";

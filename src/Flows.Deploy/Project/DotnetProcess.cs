@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Flows.Deploy.Building;
+namespace Flows.Deploy.Project;
 
 /// <summary>
 /// Runs the <c>dotnet</c> host as a child process (build, publish, container publish), every line of its output and

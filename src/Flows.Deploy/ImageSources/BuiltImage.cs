@@ -1,4 +1,4 @@
-namespace Flows.Deploy.Building;
+namespace Flows.Deploy.ImageSources;
 
 /// <summary>What a build and push left in the registry. <see cref="ImageId"/>: the Docker Engine's image id (config
 /// digest) for Dockerfile builds, as prefect-docker's <c>image_id</c> output; the config digest for SDK builds too.</summary>

@@ -1,7 +1,7 @@
 using Flows.Deploy.Planning;
 using Flows.Deploy.Publishing;
 
-namespace Flows.Deploy.Building;
+namespace Flows.Deploy.ImageSources;
 
 /// <summary>One distinct image of a deploy. <see cref="ContextDirectory"/>: the directory the deployment file lives in
 /// (Prefect builds from the working directory, which is the project's root); relative Dockerfile paths start there. <see cref="WorkingDirectory"/>: where the deployments' pull step expects the
