@@ -18,6 +18,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("sh -c 'oops")]
     [InlineData("dotnet \"x")]
+    [InlineData("dotnet x\\")]
     public void Unterminated_quotes_are_errors(string command)
     {
         Assert.Throws<FormatException>(() => CommandLine.Split(command));

@@ -15,13 +15,11 @@ internal static class ApiCall
         }
         catch (PrefectApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity or HttpStatusCode.Conflict)
         {
-            await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.BadInput;
+            return console.Fail(CliDiagnosticCodes.ServerError, e.Message, exitCode: ExitCodes.BadInput);
         }
         catch (Exception e) when (e is PrefectApiException or HttpRequestException)
         {
-            await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: {client.Options.ApiUrl}: {e.Message} (is the server running? set PREFECT_API_URL, or start one with 'flows-deploy server start')").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return console.Fail(CliDiagnosticCodes.ServerError, $"{client.Options.ApiUrl}: {e.Message} (is the server running? set PREFECT_API_URL, or start one with 'flows-deploy server start')", exitCode: ExitCodes.Failure);
         }
     }
 }

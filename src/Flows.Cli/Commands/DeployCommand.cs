@@ -51,7 +51,21 @@ internal sealed class DeployCommand : Command
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         // validate → plan → print → register, as ko's build.go reads.
-        var errors = new List<DeployDiagnostic>();
+        JsonObject? parameters, jobVariables;
+        try
+        {
+            parameters = KeyValues.Parse("--param", parse.GetValue(Param), parse.GetValue(Params));
+            jobVariables = KeyValues.Parse("--job-variable", parse.GetValue(JobVariable), null, deepMerge: true);
+            foreach (var property in parse.GetValue(Property) ?? [])
+            {
+                KeyValues.Split("--property", property);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return _console.Fail(CliDiagnosticCodes.KeyValueInvalid, e.Message, "Write NAME=VALUE (e.g. --param name=Arthur, --property ContainerBaseImage=registry/image:tag).");
+        }
+
         var request = new DeployRequest
         {
             Project = parse.GetValue(ProjectPath)!,
@@ -59,8 +73,8 @@ internal sealed class DeployCommand : Command
             ManifestAssembly = parse.GetValue(ManifestAssembly),
             All = parse.GetValue(All),
             Patterns = parse.GetValue(Names) ?? [],
-            Parameters = Overrides("--param", parse.GetValue(Param), ParseObject("--params", parse.GetValue(Params), errors), errors),
-            JobVariables = Overrides("--job-variable", parse.GetValue(JobVariable), null, errors),
+            Parameters = parameters,
+            JobVariables = jobVariables,
             Tags = parse.GetValue(Tag) is { Length: > 0 } tags ? tags : null,
             Cron = parse.GetValue(Cron),
             Interval = parse.GetValue(Interval),
@@ -69,7 +83,7 @@ internal sealed class DeployCommand : Command
             DryRun = parse.GetValue(DryRun),
             Environment = _console.Environment,
         };
-        errors.AddRange(request.Validate());
+        var errors = request.Validate();
         if (errors.Count > 0)
         {
             _console.Report(errors);
@@ -94,12 +108,6 @@ internal sealed class DeployCommand : Command
         var client = session?.Client;
         var json = parse.GetValue(OutputFormat) == "json";
         var properties = parse.GetValue(Property) ?? [];
-        if (properties.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) <= 0) is { } badProperty)
-        {
-            _console.Report([new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"--property '{badProperty}' is not of the form name=value", "Write --property ContainerBaseImage=registry/image:tag.")]);
-            return ExitCodes.BadInput;
-        }
-
         var engine = new DeployEngine(new ProgressLogger(_console.Error), client is null ? null : new PrefectWorkPoolLookup(client));
         try
         {
@@ -168,67 +176,5 @@ internal sealed class DeployCommand : Command
             var image = plan.Deployments[i].Body.JobVariables is { } variables && variables.TryGetValue("image", out var value) && value.ValueKind == JsonValueKind.String ? $" image {value.GetString()}" : "";
             _console.Out.WriteLine($"Registered {plan.Deployments[i].FullName} ({ids[i]}){image}");
         }
-    }
-
-    /// <summary><c>k=v</c> pairs over an optional base object; the value is JSON when it parses, else text (so
-    /// <c>--param name=Arthur</c> and <c>--param count=3</c> both do what they look like).</summary>
-    private static JsonObject? Overrides(string flag, string[]? pairs, JsonObject? start, List<DeployDiagnostic> errors)
-    {
-        if ((pairs is null || pairs.Length == 0) && start is null)
-        {
-            return null;
-        }
-
-        var result = start ?? [];
-        foreach (var pair in pairs ?? [])
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                errors.Add(new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"{flag} '{pair}' is not of the form key=value", $"Write {flag} name=value."));
-                continue;
-            }
-
-            var key = pair[..eq];
-            var text = pair[(eq + 1)..];
-            result[key] = flag == "--job-variable" ? JsonMerge.Merge(new JsonObject { [key] = result[key]?.DeepClone() }, new JsonObject { [key] = ParseValue(text) })[key]?.DeepClone() : ParseValue(text);
-        }
-
-        return result;
-    }
-
-    private static JsonNode? ParseValue(string text)
-    {
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return JsonValue.Create(text);
-        }
-    }
-
-    private static JsonObject? ParseObject(string flag, string? text, List<DeployDiagnostic> errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            if (JsonNode.Parse(text) is JsonObject obj)
-            {
-                return obj;
-            }
-        }
-        catch (JsonException)
-        {
-            // reported below
-        }
-
-        errors.Add(new DeployDiagnostic(CliDiagnosticCodes.KeyValueInvalid, true, $"{flag} is not a JSON object", $"Write {flag} '{{\"name\": \"Arthur\"}}'."));
-        return null;
     }
 }

@@ -55,8 +55,7 @@ internal sealed class DeploymentCommand : Command
                 {
                     if (scheduledTime is not null || Duration(startIn) is not { } delay)
                     {
-                        await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --start-in '{startIn}' is not a duration like 30s, 5m, 2h or 1d (and cannot be combined with --start-at).").ConfigureAwait(false);
-                        return ExitCodes.BadInput;
+                        return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"--start-in '{startIn}' is not a duration like 30s, 5m, 2h or 1d (and cannot be combined with --start-at).", exitCode: ExitCodes.BadInput);
                     }
 
                     scheduledTime = DateTimeOffset.UtcNow + delay;
@@ -71,8 +70,7 @@ internal sealed class DeploymentCommand : Command
                 }
                 catch (ArgumentException e)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.KeyValueInvalid, e.Message, exitCode: ExitCodes.BadInput);
                 }
 
                 await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
@@ -126,8 +124,7 @@ internal sealed class DeploymentCommand : Command
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.WatchTimedOut}: flow run '{run.Name}' was not final after {parse.GetValue(WatchTimeout)}s; it goes on (flows-deploy flow-run logs {run.Id} -f).").ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    return console.Fail(CliDiagnosticCodes.WatchTimedOut, $"flow run '{run.Name}' was not final after {parse.GetValue(WatchTimeout)}s; it goes on (flows-deploy flow-run logs {run.Id} -f).", exitCode: ExitCodes.Failure);
                 }
                 if (json)
                 {

@@ -1,12 +1,37 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Flows.Deploy.Planning;
 
 namespace Flows.Cli.Commands;
 
-/// <summary><c>k=v</c> flags: the value is JSON when it parses, else text (<c>name=Arthur</c>, <c>count=3</c>).</summary>
+/// <summary>The one parser of <c>k=v</c> flags (<c>--param</c>, <c>--job-variable</c>, <c>--set</c>, <c>--property</c>): the
+/// value is JSON when it parses, else text (<c>name=Arthur</c>, <c>count=3</c>). Problems are <see cref="ArgumentException"/>s
+/// whose message names the flag; the commands report them as FLOWS3002.</summary>
 internal static class KeyValues
 {
-    public static JsonObject? Parse(string flag, string[]? pairs, string? json)
+    /// <summary><paramref name="pair"/> split at its first '='; the key must not be empty.</summary>
+    public static (string Key, string Value) Split(string flag, string pair)
+    {
+        var eq = pair.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 ? (pair[..eq], pair[(eq + 1)..]) : throw new ArgumentException($"{flag} '{pair}' is not of the form key=value");
+    }
+
+    /// <summary>JSON when <paramref name="text"/> parses as JSON, else the text itself.</summary>
+    public static JsonNode? Value(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+
+    /// <summary>The pairs over <paramref name="json"/> (the <c>--params</c> form, an object) when given. deepMerge: a
+    /// repeated key's objects are merged (<c>--job-variable</c>), else the last value wins.</summary>
+    public static JsonObject? Parse(string flag, string[]? pairs, string? json, bool deepMerge = false)
     {
         JsonObject? result = null;
         if (json is not null)
@@ -22,30 +47,18 @@ internal static class KeyValues
 
             if (result is null)
             {
-                throw new ArgumentException($"{flag}s is not a JSON object; write {flag}s '{{\"name\": \"Arthur\"}}'.");
+                throw new ArgumentException($"{flag}s is not a JSON object; write {flag}s '{{\"name\": \"Arthur\"}}'");
             }
         }
 
         foreach (var pair in pairs ?? [])
         {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new ArgumentException($"{flag} '{pair}' is not of the form key=value.");
-            }
-
+            var (key, text) = Split(flag, pair);
             result ??= [];
-            JsonNode? value;
-            try
-            {
-                value = JsonNode.Parse(pair[(eq + 1)..]);
-            }
-            catch (JsonException)
-            {
-                value = JsonValue.Create(pair[(eq + 1)..]);
-            }
-
-            result[pair[..eq]] = value;
+            var value = Value(text);
+            result[key] = deepMerge
+                ? JsonMerge.Merge(new JsonObject { [key] = result[key]?.DeepClone() }, new JsonObject { [key] = value })[key]?.DeepClone()
+                : value;
         }
 
         return result;

@@ -66,8 +66,7 @@ internal sealed class ServerCommand : Command
                 }
                 catch (ArgumentException e)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, e.Message, exitCode: ExitCodes.BadInput);
                 }
             });
         }

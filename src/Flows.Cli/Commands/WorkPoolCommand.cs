@@ -83,8 +83,7 @@ internal sealed class WorkPoolCommand : Command
                 }
                 catch (Exception e) when (e is JsonException or IOException or ArgumentException or InvalidOperationException)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.KeyValueInvalid, e.Message, exitCode: ExitCodes.BadInput);
                 }
 
                 await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
@@ -110,39 +109,22 @@ internal sealed class WorkPoolCommand : Command
                 }
                 catch (Exception e) when (e is PrefectApiException or HttpRequestException)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: creating work pool '{name}' at {client.Options.ApiUrl} failed: {e.Message}").ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    return console.Fail(CliDiagnosticCodes.ServerError, $"creating work pool '{name}' at {client.Options.ApiUrl} failed: {e.Message}", exitCode: ExitCodes.Failure);
                 }
             });
         }
 
         internal static void SetDefault(JsonObject template, string pair)
         {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new ArgumentException($"--set '{pair}' is not of the form key=value.");
-            }
-
-            var key = pair[..eq];
+            var (key, text) = KeyValues.Split("--set", pair);
             var properties = template["variables"]?["properties"] as JsonObject
                 ?? throw new InvalidOperationException("the base job template has no variables.properties.");
             if (properties[key] is not JsonObject property)
             {
-                throw new ArgumentException($"--set {key}: the template has no variable '{key}'; it has: {string.Join(", ", properties.Select(p => p.Key))}.");
+                throw new ArgumentException($"--set {key}: the template has no variable '{key}'; it has: {string.Join(", ", properties.Select(p => p.Key))}");
             }
 
-            JsonNode? value;
-            try
-            {
-                value = JsonNode.Parse(pair[(eq + 1)..]);
-            }
-            catch (JsonException)
-            {
-                value = JsonValue.Create(pair[(eq + 1)..]);
-            }
-
-            property["default"] = value;
+            property["default"] = KeyValues.Value(text);
         }
     }
 
@@ -219,8 +201,7 @@ internal sealed class WorkPoolCommand : Command
             {
                 if (parse.GetValue(Pause) && parse.GetValue(Resume))
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --pause and --resume contradict each other.").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, "--pause and --resume contradict each other.", exitCode: ExitCodes.BadInput);
                 }
 
                 var name = parse.GetValue(NameArgument)!;
@@ -249,8 +230,7 @@ internal sealed class WorkPoolCommand : Command
                     }
                     catch (Exception e) when (e is ArgumentException or InvalidOperationException)
                     {
-                        await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.KeyValueInvalid}: {e.Message}").ConfigureAwait(false);
-                        return ExitCodes.BadInput;
+                        return console.Fail(CliDiagnosticCodes.KeyValueInvalid, e.Message, exitCode: ExitCodes.BadInput);
                     }
 
                     template = JsonSerializer.SerializeToElement(body, PrefectJson.Options);

@@ -32,8 +32,7 @@ internal sealed class WorkerCommand : Command
             {
                 if (parse.GetValue(Limit) is <= 0 || parse.GetValue(Poll) <= 0)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.CommandLineInvalid}: --limit and --poll-seconds must be positive.").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
+                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, "--limit and --poll-seconds must be positive.", exitCode: ExitCodes.BadInput);
                 }
 
                 await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
@@ -53,8 +52,7 @@ internal sealed class WorkerCommand : Command
                 }
                 catch (HttpRequestException e)
                 {
-                    await console.Error.WriteLineAsync($"error {CliDiagnosticCodes.ServerError}: {client.Options.ApiUrl}: {e.Message} (is the server running? set PREFECT_API_URL, or start one with 'flows-deploy server start')").ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    return console.Fail(CliDiagnosticCodes.ServerError, $"{client.Options.ApiUrl}: {e.Message} (is the server running? set PREFECT_API_URL, or start one with 'flows-deploy server start')", exitCode: ExitCodes.Failure);
                 }
             });
         }

@@ -211,7 +211,7 @@ public sealed class ApiCommandsTests : IAsyncLifetime
 
         Assert.Equal(2, exit);
         Assert.Single(err.TrimEnd().Split('\n'));
-        Assert.StartsWith("error FLOWS", err, StringComparison.Ordinal);
+        Assert.StartsWith("flows-deploy: error FLOWS", err, StringComparison.Ordinal);
     }
 
     [Fact]

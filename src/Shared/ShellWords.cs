@@ -1,9 +1,10 @@
 using System.Text;
 
-namespace Flows.Deploy.Steps;
+namespace Flows.Shared;
 
-/// <summary>POSIX <c>shlex.split</c> and <c>string.Template.safe_substitute</c>, the two Python functions Prefect's
-/// <c>run_shell_script</c> uses, so a script line means the same thing here as there.</summary>
+/// <summary>POSIX <c>shlex.split</c> and <c>string.Template.safe_substitute</c>, the Python functions Prefect's
+/// <c>run_shell_script</c> step and its process worker use, so a script line or a command means the same thing here as
+/// there. Linked source (src/Shared, docs/DESIGN.md "Shared helpers"): compiled into Flows.Deploy and Flows.Workers.</summary>
 internal static class ShellWords
 {
     /// <summary>Splits like <c>shlex.split(line, posix=True)</c> (comments off, as shlex.split does).</summary>

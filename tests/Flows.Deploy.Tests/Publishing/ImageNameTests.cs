@@ -1,6 +1,6 @@
 using Flows.Deploy.Publishing;
 
-namespace Flows.Build.Tests.Unit;
+namespace Flows.Deploy.Tests.Publishing;
 
 public sealed class ImageNameTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using Flows.Deploy.Publishing;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Flows.Build.Tests.Unit;
+namespace Flows.Deploy.Tests.Publishing;
 
 public sealed class RegistryRetryHandlerTests
 {
