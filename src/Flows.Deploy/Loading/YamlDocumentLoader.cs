@@ -43,19 +43,6 @@ public static class YamlDocumentLoader
 
     public static YamlDocument Load(string file, string text)
     {
-        // The common plain shape is read by SimpleYamlParser (the same events, ~30x faster); anything else, and any
-        // problem (a duplicate key, an unknown alias...), is read again by YamlDotNet, whose diagnostics are the ones given.
-        if (SimpleYamlParser.TryCreate(text) is { } simple)
-        {
-            try
-            {
-                return Load(file, simple);
-            }
-            catch (DeployException)
-            {
-            }
-        }
-
         return Load(file, new Parser(new StringReader(text)));
     }
 

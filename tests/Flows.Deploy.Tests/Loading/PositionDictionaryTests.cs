@@ -9,10 +9,85 @@ namespace Flows.Deploy.Tests.Loading;
 /// anchor's inner positions, as the loader used to keep) answers.</summary>
 public class PositionDictionaryTests
 {
+    private const string Bench = """
+        build:
+        - prefect.deployments.steps.run_shell_script:
+            id: get-commit-hash
+            script: git rev-parse --short HEAD
+        - prefect_docker.deployments.steps.build_docker_image:
+            id: build-image
+            image_name: "{{ $PREFECT_IMAGE_NAME ?? registry.example/flows }}"
+            tag: "{{ get-commit-hash.stdout }}"
+            dockerfile: auto
+            platform: linux/amd64
+        push:
+        - prefect_docker.deployments.steps.push_docker_image:
+            image_name: "{{ build-image.image_name }}"
+            tag: "{{ build-image.tag }}"
+        pull:
+        - prefect.deployments.steps.set_working_directory:
+            directory: /opt/prefect/flows
+        definitions:
+          tags: &common_tags ["eks", "{{ get-commit-hash.stdout }}"]
+          work_pool: &common_work_pool
+            name: kubernetes
+            job_variables:
+              image: "{{ build-image.image }}"
+        deployments:
+        - name: d0
+          tags: *common_tags
+          entrypoint: HelloFlows.cs:hello
+          parameters:
+            name: n0
+          work_pool: *common_work_pool
+        - name: d1
+          tags: *common_tags
+          entrypoint: HelloFlows.cs:hello
+          parameters:
+            name: n1
+          work_pool: *common_work_pool
+
+        """;
+
+    private const string Shapes = """
+        # a comment
+        name: flows   # trailing comment
+        prefect-version: 3.0.0
+        numbers: [1, -2, 3.5, 1e3, true, null, ~, 'single', "dou'ble", plain text]
+        empty: []
+        quoted: 'it"s'
+        anchored: &v 42
+        again: *v
+        base: &b
+          a: 1
+          b: two
+        merged:
+          <<: *b
+          b: 3
+        list:
+          - a
+          - "b"   # c
+          -   c d
+          - key: v
+            other: w
+          -   spaced: x
+        indentless:
+        - x
+        - y: 1
+          z: [a, b]
+        deep:
+          deeper:
+            deepest:
+              - 1
+        url: http://example.com/a#b
+        colon: a:b
+        dollar$: $X
+        """;
+
     public static TheoryData<string> Documents => new()
     {
-        SimpleYamlParserTests.Bench,
-        SimpleYamlParserTests.Shapes,
+        Bench,
+        Shapes,
         File.ReadAllText(Path.Combine(YamlDocumentLoaderTests.FindRepoRoot(), "samples", "hello", "prefect.yaml")),
         "a: &a {x: 1, y: [1, 2]}\nb:\n  <<: *a\n  <<: {z: 3}\n  x/y~z: *a\nc: [*a, *a]\n",
         "a: &a {k: v}\nb:\n  <<: [*a]\n  '<<': {q: 1}\n",
