@@ -31,6 +31,7 @@ public static class DiagnosticCodes
     public const string CsprojMetadataInvalid = "FLOWS1505";
     public const string DeploymentInvalid = "FLOWS1601";
     public const string KeyIgnored = "FLOWS1604";
+    public const string ScheduleInvalid = "FLOWS1605";
     public const string NoWorkPool = "FLOWS1703";
     public const string DuplicateDeployment = "FLOWS1602";
     public const string OverrideInvalid = "FLOWS1603";
