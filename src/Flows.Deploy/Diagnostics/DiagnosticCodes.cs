@@ -24,6 +24,7 @@ public static class DiagnosticCodes
     public const string GitUnavailable = "FLOWS1404";
     public const string StepWarning = "FLOWS1405";
     public const string PullStepUnknown = "FLOWS1406";
+    public const string ShellScriptTemplated = "FLOWS1407";
     public const string ProjectNotFound = "FLOWS1501";
     public const string BothSources = "FLOWS1502";
     public const string NoDeployments = "FLOWS1503";
