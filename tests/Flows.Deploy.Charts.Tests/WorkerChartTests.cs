@@ -83,7 +83,7 @@ public sealed class WorkerChartTests
     {
         var deployment = Manifests.Single(Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"]), "Deployment");
 
-        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY"], Render.EnvNames(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY"], Render.EnvNames(deployment));
         Assert.Equal("https://flows.example.com/api", (string?)Render.Env(deployment, "PREFECT_API_URL")["value"]);
         Assert.Equal("""{"name":"flows-api-key","key":"api-key"}""", Render.Env(deployment, "PREFECT_API_KEY")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
     }
@@ -120,6 +120,26 @@ public sealed class WorkerChartTests
         Assert.Equal("prefect", (string?)Manifests.Single(objects, "Deployment")["metadata"]!["namespace"]);
         Assert.Equal("""{"name":"flows-worker-api-key","key":"key"}""",
             Render.Env(Manifests.Single(objects, "Deployment"), "PREFECT_API_KEY")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void By_default_flow_run_pods_read_the_key_from_the_workers_own_secret_and_the_worker_may_not_touch_secrets()
+    {
+        var objects = Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"]);
+
+        var deployment = Manifests.Single(objects, "Deployment");
+        Assert.Equal("flows-api-key", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME")["value"]);
+        Assert.Equal("api-key", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY")["value"]);
+        Assert.Equal(Rbac.WorkerRules, Render.Rules(Manifests.Single(objects, "Role")));
+    }
+
+    [Fact]
+    public void Plain_env_for_the_key_is_an_explicit_choice_that_the_worker_is_told_of()
+    {
+        var deployment = Manifests.Single(Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"], "worker.jobApiKey=env"), "Deployment");
+
+        Assert.Equal("false", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_CREATE_SECRET_FOR_API_KEY")["value"]);
+        Assert.DoesNotContain("PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", Render.EnvNames(deployment));
     }
 
     [Fact]
@@ -162,6 +182,8 @@ public sealed class WorkerChartTests
     [InlineData("worker.config.limit=0", "worker.config.limit: Must be greater than or equal to 1")]
     [InlineData("role.apiKeySecret=true", "role: Additional property apiKeySecret is not allowed")]
     [InlineData("serviceAccount.create=false", "serviceAccount.name is required when serviceAccount.create is false")]
+    [InlineData("worker.jobApiKey=plain", "worker.jobApiKey must be one of the following: \"reference\", \"secretPerRun\", \"env\"")]
+    [InlineData("worker.serverApiConfig.apiKeySecret.name=k,role.namespace=jobs", "worker.jobApiKey=reference: flow-run pods in namespace \"jobs\" cannot read Secret \"k\" of namespace \"prefect\"")]
     public void Missing_misspelled_or_wrong_values_fail_with_what_to_set(string set, string message) =>
         Assert.Contains(message, Render.HelmError(Chart, set), StringComparison.Ordinal);
 
