@@ -62,6 +62,7 @@ public sealed class FlowWorker
                     // Read every loop: an edited base job template or a paused pool applies to the next run.
                     pool = await _client.WorkPools.ReadWorkPoolAsync(_options.WorkPool, cancellationToken).ConfigureAwait(false);
                     await PollOnceAsync(pool, cancellationToken).ConfigureAwait(false);
+                    _options.Health?.RecordPoll();
                     await CheckCancellingAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is PrefectApiException or HttpRequestException)
