@@ -40,8 +40,12 @@ public sealed class WorkerChartTests
         var container = Render.Container(deployment);
         Assert.Equal("flows-deploy:0.1.0", (string?)container["image"]);
         Assert.Null(container["command"]); // the image's entrypoint is flows-deploy
-        Assert.Equal(["worker", "start", "--pool", "kubernetes", "--type", "kubernetes"], Render.Args(deployment));
-        Assert.Equal(["PREFECT_API_URL"], Render.EnvNames(deployment));
+        Assert.Equal(["worker", "start", "--pool", "kubernetes", "--type", "kubernetes", "--with-healthcheck"], Render.Args(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT"], Render.EnvNames(deployment));
+        Assert.Equal("/health", (string?)container["livenessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("health", (string?)container["livenessProbe"]!["httpGet"]!["port"]);
+        Assert.Equal(8080, (long?)container["ports"]![0]!["containerPort"]);
+        Assert.Equal("8080", (string?)Render.Env(deployment, "PREFECT_WORKER_WEBSERVER_PORT")["value"]);
         Assert.Equal("http://flows-server.prefect.svc.cluster.local:4200/api", (string?)Render.Env(deployment, "PREFECT_API_URL")["value"]);
         Assert.Equal("flows-worker", (string?)deployment["spec"]!["template"]!["spec"]!["serviceAccountName"]);
     }
@@ -70,7 +74,7 @@ public sealed class WorkerChartTests
 
         Assert.Equal(
             ["worker", "start", "--pool", "k8s-cloud", "--type", "kubernetes", "--work-queue", "default", "--work-queue", "critical",
-             "--limit", "10", "--name", "eks-worker", "--poll-seconds", "5"],
+             "--limit", "10", "--name", "eks-worker", "--with-healthcheck", "--poll-seconds", "5"],
             Render.Args(deployment));
         Assert.Equal(
             "https://api.prefect.cloud/api/accounts/0b9c2d0e-1111-4222-8333-444455556666/workspaces/7f6e5d4c-aaaa-4bbb-8ccc-ddddeeeeffff",
@@ -83,7 +87,7 @@ public sealed class WorkerChartTests
     {
         var deployment = Manifests.Single(Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"]), "Deployment");
 
-        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY"], Render.EnvNames(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY", "PREFECT_WORKER_WEBSERVER_PORT"], Render.EnvNames(deployment));
         Assert.Equal("https://flows.example.com/api", (string?)Render.Env(deployment, "PREFECT_API_URL")["value"]);
         Assert.Equal("""{"name":"flows-api-key","key":"api-key"}""", Render.Env(deployment, "PREFECT_API_KEY")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
     }
@@ -157,7 +161,7 @@ public sealed class WorkerChartTests
         Assert.Equal("flows-worker-irsa", (string?)pod["serviceAccountName"]);
         Assert.Equal("""[{"name":"regcred"}]""", pod["imagePullSecrets"]!.ToJsonString());
         Assert.Equal("123456789012.dkr.ecr.eu-west-1.amazonaws.com/flows-deploy:abc1234", (string?)Render.Container(deployment)["image"]);
-        Assert.Equal(["PREFECT_API_URL", "DOTNET_gcServer", "HTTPS_PROXY"], Render.EnvNames(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT", "DOTNET_gcServer", "HTTPS_PROXY"], Render.EnvNames(deployment));
         Assert.Equal("""[{"configMapRef":{"name":"flows-worker-env"}},{"secretRef":{"name":"flows-worker-secret-env"}}]""",
             Render.Container(deployment)["envFrom"]!.ToJsonString());
         Assert.Equal("data", (string?)deployment["spec"]!["template"]!["metadata"]!["labels"]!["team"]);
