@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Flows.Api.Models;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Loading;
+using Flows.Scheduling;
 using static Flows.Deploy.Planning.PlanValues;
 
 namespace Flows.Deploy.Planning;
@@ -94,6 +95,13 @@ internal static class ScheduleBuilder
                 default:
                     schedule = new Schedule { Rrule = Text(s["rrule"]), Timezone = timezone };
                     break;
+            }
+
+            // Checked now, by the rules the server applies, so a bad schedule stops the plan before any image is built or pushed.
+            if (ScheduleRules.Check(schedule) is { } problem)
+            {
+                errors.Add(At(doc, problem.Field.Length == 0 ? at : $"{at}/{problem.Field}", DiagnosticCodes.ScheduleInvalid, problem.Message, problem.Fix));
+                continue;
             }
 
             result.Add(new DeploymentScheduleCreate
