@@ -41,6 +41,15 @@ internal static class FlowRunEndpoints
                     throw ApiException.NotFound("Deployment");
                 }
 
+                // Job variables are not kept on a run made here (it belongs to no pool), but one naming its deployment
+                // may not ask for what only the pool and the deployment choose.
+                if (create.JobVariables is { Count: > 0 } && create.DeploymentId is { } withPool
+                    && await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", withPool.ToString())) is { WorkPoolName: { } poolName } deployment
+                    && await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", poolName)) is { } pool)
+                {
+                    WorkPools.RunOverrides.Check(pool, create.JobVariables, deployment.JobVariables);
+                }
+
                 var now = DateTimeOffset.UtcNow;
                 var run = new FlowRun
                 {
@@ -117,6 +126,15 @@ internal static class FlowRunEndpoints
         {
             var runId = Body.Id(id);
             var u = await Body.ReadAsync<FlowRunUpdate>(request, allowEmpty: true);
+            if (u.JobVariables is { Count: > 0 })
+            {
+                var current = await ReadAsync(db, runId, ct);
+                if (current.WorkPoolName is { } poolName && await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", poolName)), ct) is { } pool)
+                {
+                    WorkPools.RunOverrides.Check(pool, u.JobVariables, current.JobVariables);
+                }
+            }
+
             await UpdateRunAsync(db, runId, r => r with
             {
                 Name = u.Name ?? r.Name, FlowVersion = u.FlowVersion ?? r.FlowVersion, Parameters = u.Parameters ?? r.Parameters,
@@ -214,6 +232,11 @@ internal static class FlowRunEndpoints
             if (create.JobVariables is { Count: > 0 } && deployment.WorkPoolName is { } validatePool)
             {
                 var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", validatePool));
+                if (pool is not null)
+                {
+                    WorkPools.RunOverrides.Check(pool, create.JobVariables, deployment.JobVariables);
+                }
+
                 WorkPools.JobVariableValidation.Validate(pool?.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.UnprocessableEntity, "creating flow run");
             }
 
@@ -361,6 +384,7 @@ internal static class FlowRunEndpoints
         public string? IdempotencyKey { get; init; }
         public FlowRunPolicy? EmpiricalPolicy { get; init; }
         public StateCreate? State { get; init; }
+        public IDictionary<string, JsonElement>? JobVariables { get; init; }
     }
 
     private sealed class SetStateBody
