@@ -59,6 +59,12 @@ public static class FlowsServer
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger<Orchestration.OrphanSweeperLoop>()));
             }
 
+            if (options.LogRetention > TimeSpan.Zero)
+            {
+                builder.Services.AddHostedService(sp => new Storage.LogRetentionLoop(database, options.LogRetention,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<Storage.LogRetentionLoop>()));
+            }
+
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var auth = new Ui.UiAuth(options.ApiKeys);
@@ -82,7 +88,7 @@ public static class FlowsServer
             WorkPoolEndpoints.Map(api, database);
             WorkQueueEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
-            LogEndpoints.Map(api, database);
+            LogEndpoints.Map(api, database, options);
             EventEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
             BulkDeleteEndpoints.Map(api, database);

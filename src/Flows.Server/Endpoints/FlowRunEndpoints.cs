@@ -23,6 +23,8 @@ internal static class FlowRunEndpoints
         {
             var create = await Body.ReadAsync<FlowRunCreateBody>(request);
             var flowId = create.FlowId ?? throw ApiException.Validation(["body", "flow_id"], "Field required", "missing");
+            Body.CheckLength(create.Name, Body.MaxNameLength, "body", "name");
+            Body.CheckState(create.State);
             var (run, created) = await db.WriteAsync(async (c, t) =>
             {
                 if (await c.ScalarAsync<string>(t, "SELECT id FROM flows WHERE id = @id", ("id", flowId.ToString())) is null)
@@ -119,6 +121,7 @@ internal static class FlowRunEndpoints
             var runId = Body.Id(id);
             var body = await Body.ReadAsync<SetStateBody>(request);
             var proposed = body.State ?? throw ApiException.Invalid("state is required.");
+            Body.CheckState(proposed);
             return Body.Json(await SetStateAsync(db, runId, proposed, body.Force ?? false, concurrencySlotWait, ct));
         });
 
@@ -126,6 +129,7 @@ internal static class FlowRunEndpoints
         {
             var runId = Body.Id(id);
             var u = await Body.ReadAsync<FlowRunUpdate>(request, allowEmpty: true);
+            Body.CheckLength(u.Name, Body.MaxNameLength, "body", "name");
             if (u.JobVariables is { Count: > 0 })
             {
                 var current = await ReadAsync(db, runId, ct);
@@ -201,6 +205,8 @@ internal static class FlowRunEndpoints
     internal static Task<FlowRun> CreateFromDeploymentAsync(Database db, Guid deploymentId, DeploymentFlowRunCreate create, CancellationToken ct)
         => db.WriteAsync(async (c, t) =>
         {
+            Body.CheckLength(create.Name, Body.MaxNameLength, "body", "name");
+            Body.CheckState(create.State);
             var deployment = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deploymentId.ToString()))
                 ?? throw ApiException.NotFound("Deployment");
             if (create.IdempotencyKey is { } key
