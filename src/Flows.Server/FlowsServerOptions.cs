@@ -31,7 +31,7 @@ public sealed record FlowsServerOptions
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>Most log lines one <c>POST /logs/</c> may hold (FLOWS_LOG_BATCH_MAX_ENTRIES).</summary>
-    public int MaxLogBatchEntries { get; init; } = 5_000;
+    public int MaxLogBatchEntries { get; init; } = 10_000;
 
     /// <summary>Most bytes of log messages one <c>POST /logs/</c> may hold (FLOWS_LOG_BATCH_MAX_BYTES; Prefect's client sends at most 4 MB).</summary>
     public long MaxLogBatchBytes { get; init; } = 4 * 1024 * 1024;
@@ -74,7 +74,7 @@ public sealed record FlowsServerOptions
             FlowsHome = NullIfEmpty(getVariable("FLOWS_HOME")),
             ApiKeys = List(getVariable("FLOWS_SERVER_API_KEYS")),
             AllowedHosts = List(getVariable("FLOWS_ALLOWED_HOSTS")),
-            MaxLogBatchEntries = (int)Count(getVariable("FLOWS_LOG_BATCH_MAX_ENTRIES"), 5_000),
+            MaxLogBatchEntries = (int)Count(getVariable("FLOWS_LOG_BATCH_MAX_ENTRIES"), 10_000),
             MaxLogBatchBytes = Count(getVariable("FLOWS_LOG_BATCH_MAX_BYTES"), 4 * 1024 * 1024),
             MaxLogsPerRun = (int)Count(getVariable("FLOWS_LOG_MAX_PER_RUN"), 200_000),
             LogRetention = Seconds(getVariable("FLOWS_LOG_RETENTION_DAYS"), TimeSpan.Zero) * 86_400,
