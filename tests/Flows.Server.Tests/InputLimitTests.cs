@@ -78,6 +78,19 @@ public abstract class InputLimitTests(ServerFixture fixture)
         })).Status);
     }
 
+    [Fact]
+    public async Task Variables_have_prefects_name_and_value_limits()
+    {
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Post, "variables/", new JsonObject { ["name"] = new string('v', 256), ["value"] = 1 })).Status);
+        var (tooLong, body) = await SendAsync(HttpMethod.Post, "variables/", new JsonObject { ["name"] = "v" + Guid.NewGuid().ToString("N")[..8], ["value"] = new string('x', 5_000) });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLong);
+        Assert.Equal("value", body!["detail"]![0]!["loc"]![1]!.GetValue<string>());
+
+        var name = "v" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "variables/", new JsonObject { ["name"] = name, ["value"] = "small" })).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Patch, $"variables/name/{name}", new JsonObject { ["value"] = new string('x', 5_000) })).Status);
+    }
+
     private async Task<string> PoolAsync(string type)
     {
         var name = "pool-" + Guid.NewGuid().ToString("N")[..10];
