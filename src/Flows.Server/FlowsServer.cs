@@ -69,13 +69,12 @@ public static class FlowsServer
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var auth = new Ui.UiAuth(options.ApiKeys);
             var guard = LocalRequestGuard.For(options);
-            var throttle = new LoginThrottle(TimeProvider.System);
             if (!auth.Required && !FlowsServerOptions.IsLoopback(options.Host))
             {
                 logger.LogWarning("Serving {Host} WITHOUT API keys (--allow-unauthenticated): anyone who can reach this port can create and change runs, and so run code on every worker. Set FLOWS_SERVER_API_KEYS.", options.Host);
             }
 
-            app.Use(async (context, next) => await HandleAsync(context, next, auth, guard, throttle, logger).ConfigureAwait(false));
+            app.Use(async (context, next) => await HandleAsync(context, next, auth, guard, auth.Throttle, logger).ConfigureAwait(false));
             var api = app.MapGroup("/api");
             AdminEndpoints.Map(api, options.ResolvedFlowsHome, database);
             CollectionEndpoints.Map(api);

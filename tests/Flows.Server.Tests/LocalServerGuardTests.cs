@@ -36,6 +36,7 @@ public sealed class LocalServerGuardTests : IAsyncLifetime
     [InlineData("127.0.0.1", HttpStatusCode.OK)]
     [InlineData("[::1]", HttpStatusCode.OK)]
     [InlineData("flows.test", HttpStatusCode.OK)]
+    [InlineData("host.docker.internal", HttpStatusCode.OK)]
     public async Task Only_loopback_and_listed_host_names_are_served(string host, HttpStatusCode expected)
     {
         foreach (var path in new[] { "version", "../", "../deployments" })

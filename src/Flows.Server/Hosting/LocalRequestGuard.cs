@@ -22,7 +22,10 @@ namespace Flows.Server.Hosting;
 /// </summary>
 internal sealed class LocalRequestGuard
 {
-    private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "[::1]"];
+    // host.docker.internal: the docker worker rewrites a loopback API URL to it for containers off the host network, and
+    // Docker Desktop forwards it to the host's loopback. No page controls what that name resolves to, so it gives
+    // rebinding nothing.
+    private static readonly string[] LoopbackNames = ["localhost", "127.0.0.1", "[::1]", "host.docker.internal"];
 
     private readonly HashSet<string>? _hosts;
 

@@ -26,6 +26,9 @@ internal sealed class UiAuth
 
     public UiAuth(IEnumerable<string> keys) => _keyHashes = keys.Distinct(StringComparer.Ordinal).Select(Hash).ToArray();
 
+    /// <summary>Failed logins by address, shared by the API's check and the login form.</summary>
+    public Hosting.LoginThrottle Throttle { get; } = new(TimeProvider.System);
+
     /// <summary>False when the server has no keys: the UI, like the API, is then open (loopback only by default).</summary>
     public bool Required => _keyHashes.Length > 0;
 
