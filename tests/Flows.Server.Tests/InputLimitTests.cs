@@ -91,6 +91,23 @@ public abstract class InputLimitTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Patch, $"variables/name/{name}", new JsonObject { ["value"] = new string('x', 5_000) })).Status);
     }
 
+    [Fact]
+    public async Task A_deployment_holds_at_most_100_schedules()
+    {
+        var (_, flow) = await SendAsync(HttpMethod.Post, "flows/", new JsonObject { ["name"] = "sched-" + Guid.NewGuid().ToString("N")[..8] });
+        JsonArray Schedules(int count) => new([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonObject { ["schedule"] = new JsonObject { ["interval"] = 3600 + i }, ["active"] = false })]);
+
+        var (tooMany, body) = await SendAsync(HttpMethod.Post, "deployments/", new JsonObject { ["name"] = "d", ["flow_id"] = flow!["id"]!.GetValue<string>(), ["schedules"] = Schedules(101) });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooMany);
+        Assert.Equal("schedules", body!["detail"]![0]!["loc"]![1]!.GetValue<string>());
+
+        var (created, deployment) = await SendAsync(HttpMethod.Post, "deployments/", new JsonObject { ["name"] = "d", ["flow_id"] = flow["id"]!.GetValue<string>(), ["schedules"] = Schedules(100) });
+        Assert.True(created is HttpStatusCode.Created or HttpStatusCode.OK, deployment?.ToJsonString());
+        var id = deployment!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Post, $"deployments/{id}/schedules", Schedules(1))).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Patch, $"deployments/{id}", new JsonObject { ["schedules"] = Schedules(101) })).Status);
+    }
+
     private async Task<string> PoolAsync(string type)
     {
         var name = "pool-" + Guid.NewGuid().ToString("N")[..10];

@@ -10,6 +10,9 @@ internal static class Body
     /// <summary>Longest name of any object (flows, runs, deployments, pools, queues, workers, variables, loggers).</summary>
     public const int MaxNameLength = 500;
 
+    /// <summary>Most schedules one deployment holds (each makes up to 100 future runs).</summary>
+    public const int MaxSchedulesPerDeployment = 100;
+
     /// <summary>Longest state message (a crash's message carries an exception's text, not a whole log).</summary>
     public const int MaxStateMessageLength = 64 * 1024;
 
@@ -77,4 +80,13 @@ internal static class Body
     /// <summary>The message of a proposed or initial state, within <see cref="MaxStateMessageLength"/>.</summary>
     public static void CheckState(Flows.Api.Models.StateCreate? state)
         => CheckLength(state?.Message, MaxStateMessageLength, "body", "state", "message");
+
+    /// <summary>A 422 on <paramref name="location"/> when a deployment would hold more than <see cref="MaxSchedulesPerDeployment"/> schedules.</summary>
+    public static void CheckScheduleCount(int count, params string[] location)
+    {
+        if (count > MaxSchedulesPerDeployment)
+        {
+            throw ApiException.Validation(location, $"A deployment holds at most {MaxSchedulesPerDeployment} schedules; this would make {count}", "too_long");
+        }
+    }
 }
