@@ -58,7 +58,8 @@ internal sealed class UiAuth
 
     /// <summary>Paths anyone may fetch: the login page, the static assets and Prefect's UI app (they hold no data).</summary>
     public static bool IsPublic(PathString path)
-        => path == "/api/health" || path == Endpoints.AdminEndpoints.LivePath || path == "/login" || path.StartsWithSegments("/ui/assets") || PrefectUi.PrefectUiEndpoints.IsUnderBasePath(path);
+        => path == "/api/health" || path == Endpoints.AdminEndpoints.LivePath || path == "/login" || path.StartsWithSegments("/ui/assets") || PrefectUi.PrefectUiEndpoints.IsUnderBasePath(path)
+           || PrefectUi.PrefectUiEndpoints.IsRootIcon(path);
 
     /// <summary>
     /// The middleware's check: a valid key as a bearer token or as a Basic password, or the cookie (on /api
