@@ -4,7 +4,8 @@
 // `flows-deploy deploy` run), pushes them to localhost:5000 and pulls them:
 //   jit          the default: framework-dependent app on localhost:5000/dotnet/runtime:10.0;
 //   aot          -p:PublishAot=true on localhost:5000/dotnet/runtime-deps:10.0;
-//   aot-inv      the same with -p:InvariantGlobalization=true (no ICU needed by the app).
+//   aot-inv      the same with -p:InvariantGlobalization=true (no ICU needed by the app) on
+//                localhost:5000/dotnet/runtime-deps:10.0-chiseled (no ICU, time zones or shell).
 // Then, side by side in one run (the order alternates per round), medians over --runs rounds:
 //   docker start   client's `docker start` (API call issued) → the flow's first log line (Docker's timestamp of the
 //                  line) and → its "Finished in state Completed()" line: a local run (`--name Marvin`), no server;
@@ -30,7 +31,7 @@ Variant[] variants =
 [
     new("jit", "localhost:5000/dotnet/runtime:10.0", []),
     new("aot", "localhost:5000/dotnet/runtime-deps:10.0", ["-p:PublishAot=true"]),
-    new("aot-inv", "localhost:5000/dotnet/runtime-deps:10.0", ["-p:PublishAot=true", "-p:InvariantGlobalization=true"]),
+    new("aot-inv", "localhost:5000/dotnet/runtime-deps:10.0-chiseled", ["-p:PublishAot=true", "-p:InvariantGlobalization=true"]),
 ];
 
 using var docker = DockerInfrastructure.CreateClient();
@@ -102,10 +103,10 @@ await using (var server = await FlowsServer.StartAsync(new FlowsServerOptions { 
 Directory.Delete(home, recursive: true);
 
 Console.WriteLine();
-Console.WriteLine($"{"image",-8} {"base",-28} {"compressed",11} {"uncompressed",13} {"app layer",10} {"build",6} | {"start→log",10} {"start→done",11} | {"submit→log",11} {"submit→done",12}");
+Console.WriteLine($"{"image",-8} {"base",-37} {"compressed",11} {"uncompressed",13} {"app layer",10} {"build",6} | {"start→log",10} {"start→done",11} | {"submit→log",11} {"submit→done",12}");
 foreach (var v in variants)
 {
-    Console.WriteLine($"{v.Name,-8} {v.Base.Replace("localhost:5000/", "", StringComparison.Ordinal),-28} {MiB(v.Compressed),11} {MiB(v.Uncompressed),13} {MiB(v.AppLayerCompressed),10} {v.BuildSeconds,5:0}s | {Median(v.StartToFirstLog),8:0}ms {Median(v.StartToCompleted),9:0}ms | {Median(v.SubmitToFirstLog),9:0}ms {Median(v.SubmitToCompleted),10:0}ms");
+    Console.WriteLine($"{v.Name,-8} {v.Base.Replace("localhost:5000/", "", StringComparison.Ordinal),-37} {MiB(v.Compressed),11} {MiB(v.Uncompressed),13} {MiB(v.AppLayerCompressed),10} {v.BuildSeconds,5:0}s | {Median(v.StartToFirstLog),8:0}ms {Median(v.StartToCompleted),9:0}ms | {Median(v.SubmitToFirstLog),9:0}ms {Median(v.SubmitToCompleted),10:0}ms");
 }
 
 var jit = variants[0];
