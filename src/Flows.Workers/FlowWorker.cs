@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Flows.Api.Client;
 using Flows.Api.Json;
 using Flows.Api.Models;
+using Flows.Api.WorkPools;
 using Flows.Workers.Rendering;
 
 namespace Flows.Workers;
@@ -62,6 +63,7 @@ public sealed class FlowWorker
                     // Read every loop: an edited base job template or a paused pool applies to the next run.
                     pool = await _client.WorkPools.ReadWorkPoolAsync(_options.WorkPool, cancellationToken).ConfigureAwait(false);
                     await PollOnceAsync(pool, cancellationToken).ConfigureAwait(false);
+                    _options.Health?.RecordPoll();
                     await CheckCancellingAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is PrefectApiException or HttpRequestException)
@@ -220,6 +222,7 @@ public sealed class FlowWorker
         ArgumentNullException.ThrowIfNull(run);
         var template = pool.BaseJobTemplate is { } t ? JsonNode.Parse(t.GetRawText())!.AsObject() : [];
         JsonObject? deploymentVariables = null;
+        IDictionary<string, JsonElement>? deploymentJobVariables = null;
         var context = new JsonObject
         {
             ["flow_run"] = new JsonObject { ["id"] = run.Id.ToString(), ["name"] = run.Name },
@@ -231,9 +234,16 @@ public sealed class FlowWorker
         if (run.DeploymentId is { } deploymentId)
         {
             var deployment = await _client.Deployments.ReadDeploymentAsync(deploymentId, cancellationToken).ConfigureAwait(false);
+            deploymentJobVariables = deployment.JobVariables;
             deploymentVariables = ToObject(deployment.JobVariables);
             context["deployment"] = new JsonObject { ["id"] = deployment.Id.ToString(), ["name"] = deployment.Name };
             runContext = runContext with { DeploymentId = deployment.Id, DeploymentName = deployment.Name };
+        }
+
+        if (ProtectedJobVariables.Refused(pool, run.JobVariables, deploymentJobVariables) is { Count: > 0 } refused)
+        {
+            // Our server refuses such a run; one that got here anyway (a Prefect server) is not run as asked.
+            throw new InvalidOperationException($"{WorkerDiagnosticCodes.ProtectedJobVariable}: {ProtectedJobVariables.Explain(pool, refused)}");
         }
 
         var configuration = JobConfigurationRenderer.Render(template, deploymentVariables, ToObject(run.JobVariables), context);

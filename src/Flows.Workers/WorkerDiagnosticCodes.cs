@@ -14,4 +14,7 @@ public static class WorkerDiagnosticCodes
 
     /// <summary>A job refers to <c>{{ prefect.variables.NAME }}</c> and the server has no such variable.</summary>
     public const string MissingVariable = "FLOWS4010";
+
+    /// <summary>A flow run sets a job variable only its pool and deployment may set (<c>cluster_config</c>, a process pool's <c>command</c>).</summary>
+    public const string ProtectedJobVariable = "FLOWS4011";
 }

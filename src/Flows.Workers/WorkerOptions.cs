@@ -28,6 +28,9 @@ public sealed record WorkerOptions
     /// <summary>How often to tell the server the worker is alive.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Told of every successful poll, for a health endpoint (null: nobody asks).</summary>
+    public WorkerHealth? Health { get; init; }
+
     /// <summary>On shutdown, how long running flow runs may take to finish before they are stopped and marked Crashed.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 }

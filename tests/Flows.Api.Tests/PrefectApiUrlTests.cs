@@ -44,4 +44,28 @@ public class PrefectApiUrlTests
         Assert.DoesNotContain("pnu_secret", options.ToString());
         Assert.Null(PrefectClientOptions.FromEnvironment(_ => null));
     }
+
+    [Fact]
+    public void Options_read_the_key_from_PREFECT_API_KEY_FILE_when_PREFECT_API_KEY_is_unset()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "pnu_from_file\n");
+            var env = new Dictionary<string, string?> { ["PREFECT_API_URL"] = "http://127.0.0.1:4200/api", ["PREFECT_API_KEY_FILE"] = file };
+            Assert.Equal("pnu_from_file", PrefectClientOptions.FromEnvironment(k => env.GetValueOrDefault(k))!.ApiKey);
+
+            env["PREFECT_API_KEY"] = "pnu_env";
+            Assert.Equal("pnu_env", PrefectClientOptions.FromEnvironment(k => env.GetValueOrDefault(k))!.ApiKey);
+
+            env["PREFECT_API_KEY"] = null;
+            env["PREFECT_API_KEY_FILE"] = file + ".missing";
+            var error = Assert.Throws<IOException>(() => PrefectClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)));
+            Assert.Contains("PREFECT_API_KEY_FILE=", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -40,8 +40,12 @@ public sealed class WorkerChartTests
         var container = Render.Container(deployment);
         Assert.Equal("flows-deploy:0.1.0", (string?)container["image"]);
         Assert.Null(container["command"]); // the image's entrypoint is flows-deploy
-        Assert.Equal(["worker", "start", "--pool", "kubernetes", "--type", "kubernetes"], Render.Args(deployment));
-        Assert.Equal(["PREFECT_API_URL"], Render.EnvNames(deployment));
+        Assert.Equal(["worker", "start", "--pool", "kubernetes", "--type", "kubernetes", "--with-healthcheck"], Render.Args(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT"], Render.EnvNames(deployment));
+        Assert.Equal("/health", (string?)container["livenessProbe"]!["httpGet"]!["path"]);
+        Assert.Equal("health", (string?)container["livenessProbe"]!["httpGet"]!["port"]);
+        Assert.Equal(8080, (long?)container["ports"]![0]!["containerPort"]);
+        Assert.Equal("8080", (string?)Render.Env(deployment, "PREFECT_WORKER_WEBSERVER_PORT")["value"]);
         Assert.Equal("http://flows-server.prefect.svc.cluster.local:4200/api", (string?)Render.Env(deployment, "PREFECT_API_URL")["value"]);
         Assert.Equal("flows-worker", (string?)deployment["spec"]!["template"]!["spec"]!["serviceAccountName"]);
     }
@@ -70,7 +74,7 @@ public sealed class WorkerChartTests
 
         Assert.Equal(
             ["worker", "start", "--pool", "k8s-cloud", "--type", "kubernetes", "--work-queue", "default", "--work-queue", "critical",
-             "--limit", "10", "--name", "eks-worker", "--poll-seconds", "5"],
+             "--limit", "10", "--name", "eks-worker", "--with-healthcheck", "--poll-seconds", "5"],
             Render.Args(deployment));
         Assert.Equal(
             "https://api.prefect.cloud/api/accounts/0b9c2d0e-1111-4222-8333-444455556666/workspaces/7f6e5d4c-aaaa-4bbb-8ccc-ddddeeeeffff",
@@ -83,7 +87,7 @@ public sealed class WorkerChartTests
     {
         var deployment = Manifests.Single(Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"]), "Deployment");
 
-        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY"], Render.EnvNames(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY", "PREFECT_WORKER_WEBSERVER_PORT"], Render.EnvNames(deployment));
         Assert.Equal("https://flows.example.com/api", (string?)Render.Env(deployment, "PREFECT_API_URL")["value"]);
         Assert.Equal("""{"name":"flows-api-key","key":"api-key"}""", Render.Env(deployment, "PREFECT_API_KEY")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
     }
@@ -123,6 +127,26 @@ public sealed class WorkerChartTests
     }
 
     [Fact]
+    public void By_default_flow_run_pods_read_the_key_from_the_workers_own_secret_and_the_worker_may_not_touch_secrets()
+    {
+        var objects = Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"]);
+
+        var deployment = Manifests.Single(objects, "Deployment");
+        Assert.Equal("flows-api-key", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME")["value"]);
+        Assert.Equal("api-key", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_KEY")["value"]);
+        Assert.Equal(Rbac.WorkerRules, Render.Rules(Manifests.Single(objects, "Role")));
+    }
+
+    [Fact]
+    public void Plain_env_for_the_key_is_an_explicit_choice_that_the_worker_is_told_of()
+    {
+        var deployment = Manifests.Single(Render.Helm(Chart, "flows-worker", "prefect", ["worker-self-hosted"], "worker.jobApiKey=env"), "Deployment");
+
+        Assert.Equal("false", (string?)Render.Env(deployment, "PREFECT_INTEGRATIONS_KUBERNETES_WORKER_CREATE_SECRET_FOR_API_KEY")["value"]);
+        Assert.DoesNotContain("PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME", Render.EnvNames(deployment));
+    }
+
+    [Fact]
     public void Custom_service_account_carries_its_annotations_into_the_binding_and_pod()
     {
         var objects = Render.Helm(Chart, "flows-worker", "prefect", ["worker-custom-sa"]);
@@ -137,7 +161,7 @@ public sealed class WorkerChartTests
         Assert.Equal("flows-worker-irsa", (string?)pod["serviceAccountName"]);
         Assert.Equal("""[{"name":"regcred"}]""", pod["imagePullSecrets"]!.ToJsonString());
         Assert.Equal("123456789012.dkr.ecr.eu-west-1.amazonaws.com/flows-deploy:abc1234", (string?)Render.Container(deployment)["image"]);
-        Assert.Equal(["PREFECT_API_URL", "DOTNET_gcServer", "HTTPS_PROXY"], Render.EnvNames(deployment));
+        Assert.Equal(["PREFECT_API_URL", "PREFECT_WORKER_WEBSERVER_PORT", "DOTNET_gcServer", "HTTPS_PROXY"], Render.EnvNames(deployment));
         Assert.Equal("""[{"configMapRef":{"name":"flows-worker-env"}},{"secretRef":{"name":"flows-worker-secret-env"}}]""",
             Render.Container(deployment)["envFrom"]!.ToJsonString());
         Assert.Equal("data", (string?)deployment["spec"]!["template"]!["metadata"]!["labels"]!["team"]);
@@ -162,6 +186,8 @@ public sealed class WorkerChartTests
     [InlineData("worker.config.limit=0", "worker.config.limit: Must be greater than or equal to 1")]
     [InlineData("role.apiKeySecret=true", "role: Additional property apiKeySecret is not allowed")]
     [InlineData("serviceAccount.create=false", "serviceAccount.name is required when serviceAccount.create is false")]
+    [InlineData("worker.jobApiKey=plain", "worker.jobApiKey must be one of the following: \"reference\", \"secretPerRun\", \"env\"")]
+    [InlineData("worker.serverApiConfig.apiKeySecret.name=k,role.namespace=jobs", "worker.jobApiKey=reference: flow-run pods in namespace \"jobs\" cannot read Secret \"k\" of namespace \"prefect\"")]
     public void Missing_misspelled_or_wrong_values_fail_with_what_to_set(string set, string message) =>
         Assert.Contains(message, Render.HelmError(Chart, set), StringComparison.Ordinal);
 

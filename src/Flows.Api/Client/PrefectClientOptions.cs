@@ -9,6 +9,12 @@ public sealed record PrefectClientOptions
     /// <summary>Environment variable holding the API key (sent as a bearer token).</summary>
     public const string ApiKeyVariable = "PREFECT_API_KEY";
 
+    /// <summary>
+    /// A file holding the API key, read when PREFECT_API_KEY is unset: how the docker worker hands the key to a
+    /// container without putting it in the container's env, which <c>docker inspect</c> shows to anyone with the Engine.
+    /// </summary>
+    public const string ApiKeyFileVariable = "PREFECT_API_KEY_FILE";
+
     /// <summary>The API root.</summary>
     public required PrefectApiUrl ApiUrl { get; init; }
 
@@ -56,8 +62,9 @@ public sealed record PrefectClientOptions
     }
 
     /// <summary>
-    /// Reads <c>PREFECT_API_URL</c> and <c>PREFECT_API_KEY</c>; returns null when no URL is set (the caller
-    /// then uses the embedded server).
+    /// Reads <c>PREFECT_API_URL</c> and <c>PREFECT_API_KEY</c> (or the file <c>PREFECT_API_KEY_FILE</c> names); returns
+    /// null when no URL is set (the caller then uses the embedded server). An unreadable key file is an IOException
+    /// naming the variable: running without the key would only fail later with 401.
     /// </summary>
     public static PrefectClientOptions? FromEnvironment(Func<string, string?>? getVariable = null)
     {
@@ -69,6 +76,18 @@ public sealed record PrefectClientOptions
         }
 
         var key = getVariable(ApiKeyVariable);
+        if (string.IsNullOrWhiteSpace(key) && getVariable(ApiKeyFileVariable) is { Length: > 0 } keyFile)
+        {
+            try
+            {
+                key = File.ReadAllText(keyFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{ApiKeyFileVariable}={keyFile} cannot be read: {e.Message}", e);
+            }
+        }
+
         return new PrefectClientOptions
         {
             ApiUrl = PrefectApiUrl.Parse(url),

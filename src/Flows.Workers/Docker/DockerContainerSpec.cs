@@ -37,8 +37,21 @@ public sealed partial record DockerContainerSpec(
     /// <summary>The host name containers use to reach the Docker host (Docker Desktop's name, mapped by hand on Linux).</summary>
     public const string DockerHostAlias = "host.docker.internal";
 
-    /// <summary>Builds the spec from <paramref name="job"/>; <paramref name="linux"/> decides the loopback strategy.</summary>
-    public static DockerContainerSpec From(FlowRunJob job, bool? linux = null)
+    /// <summary>Where the API key is put in the container (PREFECT_API_KEY_FILE points at it).</summary>
+    public const string ApiKeyPath = "/run/secrets/prefect-api-key";
+
+    /// <summary>
+    /// The API key to write to <see cref="ApiKeyPath"/> before the container starts, or null. Kept out of the container's
+    /// env, which <c>docker inspect</c> shows to anyone who may use the Engine (logs of tools included).
+    /// </summary>
+    public ContainerApiKey? ApiKey { get; init; }
+
+    /// <summary>
+    /// Builds the spec from <paramref name="job"/>; <paramref name="linux"/> decides the loopback strategy;
+    /// <paramref name="apiKeyInEnv"/> keeps PREFECT_API_KEY in the env as Prefect's worker does (for images whose runner
+    /// cannot read PREFECT_API_KEY_FILE: Prefect's own).
+    /// </summary>
+    public static DockerContainerSpec From(FlowRunJob job, bool? linux = null, bool apiKeyInEnv = false)
     {
         ArgumentNullException.ThrowIfNull(job);
         var configuration = job.Configuration;
@@ -51,6 +64,13 @@ public sealed partial record DockerContainerSpec(
         var reference = ImageReference.Parse(image);
         var networks = Strings(configuration, "networks");
         var environment = new Dictionary<string, string>(job.Environment, StringComparer.Ordinal);
+        ContainerApiKey? apiKey = null;
+        if (!apiKeyInEnv && environment.Remove(PrefectClientOptions.ApiKeyVariable, out var apiKeyValue))
+        {
+            apiKey = new ContainerApiKey(apiKeyValue);
+            environment[PrefectClientOptions.ApiKeyFileVariable] = ApiKeyPath;
+        }
+
         var networkMode = Text(configuration, "network_mode");
         var extraHosts = new List<string>();
         var apiOnLoopback = environment.TryGetValue(PrefectClientOptions.ApiUrlVariable, out var apiUrl) && IsLoopback(apiUrl);
@@ -127,7 +147,10 @@ public sealed partial record DockerContainerSpec(
             policy,
             networkMode == networks.FirstOrDefault() ? [.. networks.Skip(1)] : networks,
             Flag(configuration, "auto_remove", false),
-            Flag(configuration, "stream_output", true));
+            Flag(configuration, "stream_output", true))
+        {
+            ApiKey = apiKey,
+        };
     }
 
     /// <summary>Docker's rule for names, <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>: other characters become '-'.</summary>
@@ -193,4 +216,12 @@ public sealed partial record DockerContainerSpec(
 
     [GeneratedRegex("[^a-zA-Z0-9_.-]+")]
     private static partial Regex NotAllowedInName();
+}
+
+/// <summary>An API key on its way into a container; prints as *** so a logged spec does not leak it.</summary>
+public sealed class ContainerApiKey(string value)
+{
+    public string Value { get; } = value ?? throw new ArgumentNullException(nameof(value));
+
+    public override string ToString() => "***";
 }

@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -14,8 +15,16 @@ namespace Flows.Workers.Docker;
 /// the Engine's own AutoRemove, which may delete the container before the wait returns. Cancelling kills the
 /// container (SIGKILL, like the process worker), so the worker core decides the final state.
 /// </summary>
-public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output, IRegistryCredentials? credentials = null) : IFlowRunInfrastructure, IInfrastructurePreflight
+/// <param name="docker">The Engine.</param>
+/// <param name="output">The worker's output.</param>
+/// <param name="credentials">Registry credentials for pulls.</param>
+/// <param name="apiKeyInEnv">Put PREFECT_API_KEY in the container's env (Prefect's way, for images that cannot read
+/// PREFECT_API_KEY_FILE) instead of a file written into the container before it starts.</param>
+public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output, IRegistryCredentials? credentials = null, bool apiKeyInEnv = false) : IFlowRunInfrastructure, IInfrastructurePreflight
 {
+    /// <summary>The worker setting for <c>apiKeyInEnv</c>: true puts the key in the container's env.</summary>
+    public const string ApiKeyInEnvVariable = "FLOWS_DOCKER_API_KEY_IN_ENV";
+
     /// <summary>How many numbered names to try when a container of the same name exists (a re-submitted run).</summary>
     private const int NameAttempts = 10;
 
@@ -25,7 +34,8 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
     public static DockerClient CreateClient() => new DockerClientBuilder().WithTimeout(Timeout.InfiniteTimeSpan).Build();
 
     /// <summary>The infrastructure the worker host uses: the local Engine and the docker CLI's credentials.</summary>
-    public static DockerInfrastructure Create(TextWriter output) => new(CreateClient(), output, DockerConfigCredentials.FromEnvironment());
+    public static DockerInfrastructure Create(TextWriter output) =>
+        new(CreateClient(), output, DockerConfigCredentials.FromEnvironment(), string.Equals(Environment.GetEnvironmentVariable(ApiKeyInEnvVariable), "true", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Pings the Engine, so a worker with no Engine stops at start instead of crashing every run it claims.</summary>
     public async Task<string?> CheckAsync(CancellationToken cancellationToken = default)
@@ -47,7 +57,7 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
         ArgumentNullException.ThrowIfNull(started);
         try
         {
-            var spec = DockerContainerSpec.From(job);
+            var spec = DockerContainerSpec.From(job, apiKeyInEnv: apiKeyInEnv);
             if (job.ExistingInfrastructureId is { } existing)
             {
                 return await ReattachAsync(existing, spec, cancellationToken).ConfigureAwait(false);
@@ -150,6 +160,19 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
                     Say($"warning: {warning}");
                 }
 
+                if (spec.ApiKey is { } key)
+                {
+                    try
+                    {
+                        await WriteApiKeyAsync(created.ID, key, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await RemoveQuietlyAsync(created.ID).ConfigureAwait(false); // never start a container that cannot authenticate
+                        throw;
+                    }
+                }
+
                 return created.ID;
             }
             catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict && baseName is not null && attempt < NameAttempts)
@@ -158,6 +181,39 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
                 parameters.Name = $"{baseName}-{attempt + 1}";
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the API key to <see cref="DockerContainerSpec.ApiKeyPath"/> in the created (not yet started) container
+    /// through the Engine's archive endpoint: no file on the worker's host, nothing in <c>docker inspect</c>.
+    /// </summary>
+    private async Task WriteApiKeyAsync(string id, ContainerApiKey key, CancellationToken cancellationToken)
+    {
+        using var archive = new MemoryStream();
+        using (var tar = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var directory = Path.GetDirectoryName(DockerContainerSpec.ApiKeyPath)!.TrimStart('/');
+            var parent = string.Empty;
+            foreach (var part in directory.Split('/'))
+            {
+                parent = parent.Length == 0 ? part : $"{parent}/{part}";
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, parent + "/")
+                {
+                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+                });
+            }
+
+            // Readable by whatever user the image runs as (its uid is not known here), as the env it replaces was.
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, DockerContainerSpec.ApiKeyPath.TrimStart('/'))
+            {
+                Mode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                DataStream = new MemoryStream(Encoding.UTF8.GetBytes(key.Value)),
+            });
+        }
+
+        archive.Position = 0;
+        await docker.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, archive, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<InfrastructureResult> StartAndWatchAsync(string id, DockerContainerSpec spec, Func<string, Task> started, CancellationToken cancellationToken)

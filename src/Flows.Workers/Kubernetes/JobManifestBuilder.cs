@@ -41,8 +41,8 @@ public sealed record KubernetesJobPlan(JsonObject Job, string Namespace, JsonObj
 /// enough that the API server's 5-character suffix keeps the Job name, and so its pods' <c>job-name</c> label,
 /// within 63 characters;</item>
 /// <item>resources left empty by unset cpu/memory variables are dropped;</item>
-/// <item>with <c>api_key_secret: true</c>, PREFECT_API_KEY comes from a Secret through <c>secretKeyRef</c>
-/// instead of plain env (which anyone who can read the Job could see).</item>
+/// <item>PREFECT_API_KEY comes from a Secret through <c>secretKeyRef</c> instead of plain env (which anyone who can
+/// read the Job could see): an existing one or one per run, as <see cref="ApiKeyPlacement"/> says.</item>
 /// </list>
 /// </summary>
 public static class JobManifestBuilder
@@ -61,9 +61,12 @@ public static class JobManifestBuilder
     /// <summary>generateName's longest base: with its "-" and the API server's 5 random characters, 63.</summary>
     private const int MaxGenerateNameBase = 63 - 1 - 5;
 
-    public static KubernetesJobPlan Build(FlowRunJob job)
+    public static KubernetesJobPlan Build(FlowRunJob job) => Build(job, ApiKeyPlacement.PerRunSecret);
+
+    public static KubernetesJobPlan Build(FlowRunJob job, ApiKeyPlacement apiKey)
     {
         ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(apiKey);
         var configuration = job.Configuration;
         if (configuration["job_manifest"] is not JsonObject rendered)
         {
@@ -90,7 +93,7 @@ public static class JobManifestBuilder
         }
 
         Arguments(container);
-        Environment(job, configuration, container, out var apiKeySecret, @namespace);
+        Environment(job, configuration, container, apiKey, out var apiKeySecret, @namespace);
         MovePodOnlyFields(jobSpec, podSpec);
         DropEmptyResources(container);
         Labels(job, configuration, metadata, podTemplate);
@@ -202,10 +205,14 @@ public static class JobManifestBuilder
         }
     }
 
-    private static void Environment(FlowRunJob job, JsonObject configuration, JsonObject container, out JsonObject? apiKeySecret, string @namespace)
+    private static void Environment(FlowRunJob job, JsonObject configuration, JsonObject container, ApiKeyPlacement apiKey, out JsonObject? apiKeySecret, string @namespace)
     {
         apiKeySecret = null;
-        var useSecret = Boolean(configuration, ApiKeySecretVariable) ?? false;
+        if (Boolean(configuration, ApiKeySecretVariable) == true && apiKey == ApiKeyPlacement.PlainEnv)
+        {
+            apiKey = ApiKeyPlacement.PerRunSecret; // the pool asks for a Secret even where the worker's default is plain env
+        }
+
         var hardCoded = container["env"] as JsonArray ?? [];
         var hardCodedNames = hardCoded.OfType<JsonObject>().Select(e => Text(e, "name")).Where(n => n is not null).ToHashSet(StringComparer.Ordinal);
         var env = new JsonArray();
@@ -216,7 +223,13 @@ public static class JobManifestBuilder
                 continue; // the template's own entry wins, as in Prefect (it comes later in the list there)
             }
 
-            if (useSecret && name == PrefectClientOptions.ApiKeyVariable)
+            if (name == PrefectClientOptions.ApiKeyVariable && apiKey is ApiKeyPlacement.ExistingSecret existing)
+            {
+                env.Add(SecretReference(name, existing.Name, existing.Key));
+                continue;
+            }
+
+            if (name == PrefectClientOptions.ApiKeyVariable && apiKey == ApiKeyPlacement.PerRunSecret)
             {
                 var secretName = ApiKeySecretName(job.FlowRunId);
                 apiKeySecret = new JsonObject
@@ -232,11 +245,7 @@ public static class JobManifestBuilder
                     ["type"] = "Opaque",
                     ["stringData"] = new JsonObject { [ApiKeySecretKey] = value },
                 };
-                env.Add(new JsonObject
-                {
-                    ["name"] = name,
-                    ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secretName, ["key"] = ApiKeySecretKey } },
-                });
+                env.Add(SecretReference(name, secretName, ApiKeySecretKey));
                 continue;
             }
 
@@ -250,6 +259,12 @@ public static class JobManifestBuilder
 
         container["env"] = env;
     }
+
+    private static JsonObject SecretReference(string variable, string secretName, string key) => new()
+    {
+        ["name"] = variable,
+        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secretName, ["key"] = key } },
+    };
 
     private static void MovePodOnlyFields(JsonObject jobSpec, JsonObject podSpec)
     {

@@ -28,6 +28,7 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
     private static readonly TimeSpan LogDrain = TimeSpan.FromSeconds(30);
 
     private readonly Func<JsonObject?, IKubernetes> _clients;
+    private readonly Func<string, string?> _settings;
     private readonly TextWriter _output;
     private readonly ConcurrentDictionary<string, IKubernetes> _cache = new(StringComparer.Ordinal);
 
@@ -37,11 +38,16 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
     {
     }
 
-    /// <summary>A test seam: <paramref name="clients"/> gives the client for a job's <c>cluster_config</c> (null when unset).</summary>
-    public KubernetesInfrastructure(TextWriter output, Func<JsonObject?, IKubernetes> clients)
+    /// <summary>A test seam for the cluster clients and the worker's settings.</summary>
+    /// <param name="output">The worker's output.</param>
+    /// <param name="clients">Gives the client for a job's <c>cluster_config</c> (null when unset).</param>
+    /// <param name="settings">The worker's settings by environment variable name (default: the process environment),
+    /// read for each run: where the API key goes (<see cref="ApiKeyPlacement"/>).</param>
+    public KubernetesInfrastructure(TextWriter output, Func<JsonObject?, IKubernetes> clients, Func<string, string?>? settings = null)
     {
         _output = output ?? throw new ArgumentNullException(nameof(output));
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
+        _settings = settings ?? Environment.GetEnvironmentVariable;
     }
 
     public string Type => "kubernetes";
@@ -99,7 +105,7 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         V1Job created;
         try
         {
-            plan = JobManifestBuilder.Build(job);
+            plan = JobManifestBuilder.Build(job, ApiKeyPlacement.FromEnvironment(_settings));
             client = Client(plan.Settings.ClusterConfig);
             created = await FindExistingAsync(client, plan, job.FlowRunId, cancellationToken).ConfigureAwait(false)
                 ?? await CreateAsync(client, plan, cancellationToken).ConfigureAwait(false);
@@ -456,7 +462,7 @@ public sealed class KubernetesInfrastructure : IReattachableInfrastructure
         var status = e.Response?.StatusCode;
         if (status == HttpStatusCode.Forbidden && !message.Contains("exceeded quota", StringComparison.Ordinal))
         {
-            return $"{KubernetesDiagnosticCodes.Forbidden}: the worker's Kubernetes account may not {what}: {message}. Grant it in a Role bound to the worker's service account (the worker needs jobs: create, get, list, delete; pods: get, list, watch; pods/log: get; events: list; secrets: create, get, update with api_key_secret).";
+            return $"{KubernetesDiagnosticCodes.Forbidden}: the worker's Kubernetes account may not {what}: {message}. Grant it in a Role bound to the worker's service account (the worker needs jobs: create, get, list, delete; pods: get, list, watch; pods/log: get; events: list; secrets: create, get, update unless the API key comes from an existing Secret, PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_KEY_SECRET_NAME).";
         }
 
         return $"{KubernetesDiagnosticCodes.Refused}: the Kubernetes API server refused to {what} ({(int?)status} {status}): {message}";

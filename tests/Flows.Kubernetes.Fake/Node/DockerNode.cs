@@ -123,7 +123,7 @@ internal sealed class DockerNode : IAsyncDisposable
         Change(run, PodStatus.Waiting("ContainerCreating", null, Now));
         Event(run, "Normal", "Scheduled", $"Successfully assigned {run.Namespace}/{run.Name} to {PodStatus.NodeName}", "default-scheduler");
         var imageConfig = await PullAsync(run, image, container.String("imagePullPolicy") ?? "IfNotPresent", cancellationToken).ConfigureAwait(false);
-        var spec = await SpecAsync(run, container, imageConfig, cancellationToken).ConfigureAwait(false);
+        var (spec, user) = await SpecAsync(run, container, imageConfig, cancellationToken).ConfigureAwait(false);
 
         var create = new CreateContainerParameters
         {
@@ -133,6 +133,7 @@ internal sealed class DockerNode : IAsyncDisposable
             Cmd = spec.Argv.Skip(1).ToList(),
             Env = spec.Env.ToList(),
             WorkingDir = spec.WorkingDir ?? string.Empty,
+            User = user,
             Labels = new Dictionary<string, string>
             {
                 [NodeLabel] = Id,
@@ -208,15 +209,19 @@ internal sealed class DockerNode : IAsyncDisposable
         }
     }
 
-    /// <summary>The container's settings; a missing Secret or ConfigMap key is CreateContainerConfigError, re-checked every 2 s.</summary>
-    private async Task<PodContainerSpec> SpecAsync(PodRun run, JsonObject container, ImageInspectResponse image, CancellationToken cancellationToken)
+    /// <summary>
+    /// The container's settings and user; a missing Secret or ConfigMap key, or an image the runAsNonRoot check
+    /// refuses, is CreateContainerConfigError, re-checked every 2 s.
+    /// </summary>
+    private async Task<(PodContainerSpec Spec, string User)> SpecAsync(PodRun run, JsonObject container, ImageInspectResponse image, CancellationToken cancellationToken)
     {
         while (true)
         {
             var pod = Pod(run) ?? throw new PodGoneException();
             try
             {
-                return PodContainerSpec.From(pod, container, image.Config?.Entrypoint?.ToList() ?? [], image.Config?.Cmd?.ToList() ?? [], Lookup);
+                var spec = PodContainerSpec.From(pod, container, image.Config?.Entrypoint?.ToList() ?? [], image.Config?.Cmd?.ToList() ?? [], Lookup);
+                return (spec, RunAsUser.Resolve(pod, container, image.Config?.User ?? string.Empty));
             }
             catch (ContainerConfigException e)
             {

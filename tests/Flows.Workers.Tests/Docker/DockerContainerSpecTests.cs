@@ -149,4 +149,21 @@ public sealed class DockerContainerSpecTests
     [InlineData("--x", "x")]
     [InlineData("***", null)]
     public void Container_names_follow_dockers_rule(string name, string? expected) => Assert.Equal(expected, DockerContainerSpec.ContainerName(name));
+
+    [Fact]
+    public void The_api_key_goes_to_a_file_in_the_container_not_its_env_unless_the_worker_keeps_prefects_way()
+    {
+        var job = Job("""{ "image": "localhost:5000/hello:abc1234" }""");
+        job = job with { Environment = new Dictionary<string, string>(job.Environment) { ["PREFECT_API_KEY"] = "pnu_secret" } };
+
+        var spec = DockerContainerSpec.From(job, linux: true);
+        Assert.DoesNotContain(spec.Parameters.Env, e => e.Contains("pnu_secret", StringComparison.Ordinal));
+        Assert.Contains($"PREFECT_API_KEY_FILE={DockerContainerSpec.ApiKeyPath}", spec.Parameters.Env);
+        Assert.Equal("pnu_secret", spec.ApiKey!.Value);
+        Assert.DoesNotContain("pnu_secret", spec.ToString(), StringComparison.Ordinal); // a logged spec does not leak it
+
+        var prefectWay = DockerContainerSpec.From(job, linux: true, apiKeyInEnv: true);
+        Assert.Contains("PREFECT_API_KEY=pnu_secret", prefectWay.Parameters.Env);
+        Assert.Null(prefectWay.ApiKey);
+    }
 }

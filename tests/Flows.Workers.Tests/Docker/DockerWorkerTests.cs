@@ -79,7 +79,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     }
 
     [Fact]
-    public async Task Against_a_server_that_requires_an_api_key_the_run_gets_the_workers_key_and_completes_and_the_key_is_never_printed()
+    public async Task Against_a_server_that_requires_an_api_key_the_run_reads_the_workers_key_from_a_file_and_completes_and_the_key_is_never_printed_nor_in_the_containers_env()
     {
         const string key = "flows-test-key-5f0c2a";
         var home = Path.Combine(_fixture.Server.Home, Unique("keyed"));
@@ -98,7 +98,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
             Entrypoint = "HelloFlows.cs:hello",
             Parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{ "name": "Arthur" }"""),
             JobVariables = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>($$"""
-                { "image": "{{DockerFixture.RuntimeImage}}", "command": "dotnet /app/hello.dll", "volumes": ["{{appDir}}:/app:ro"], "auto_remove": true }
+                { "image": "{{DockerFixture.RuntimeImage}}", "command": "dotnet /app/hello.dll", "volumes": ["{{appDir}}:/app:ro"], "auto_remove": false }
                 """),
         });
         var runId = (await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
@@ -121,6 +121,19 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
 
         Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
         Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal);
+
+        // docker inspect shows the env to anyone who may use the Engine: the key is not there, only where to read it.
+        var container = await _fixture.Docker.Containers.InspectContainerAsync(run.InfrastructurePid!);
+        try
+        {
+            Assert.DoesNotContain(container.Config!.Env, e => e.Contains(key, StringComparison.Ordinal));
+            Assert.Contains($"PREFECT_API_KEY_FILE={DockerContainerSpec.ApiKeyPath}", container.Config.Env);
+            Assert.DoesNotContain(key, System.Text.Json.JsonSerializer.Serialize(container), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await _fixture.Docker.Containers.RemoveContainerAsync(container.ID, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+        }
     }
 
     [Fact]

@@ -105,11 +105,13 @@ public sealed class JobManifestBuilderTests : IClassFixture<WorkerFixture>
         Assert.Equal(labels.ToJsonString(), spec["template"]!["metadata"]!["labels"]!.ToJsonString());
 
         var podSpec = spec["template"]!["spec"]!.AsObject();
-        Assert.Equal(["containers", "restartPolicy"], podSpec.Select(p => p.Key).Order(StringComparer.Ordinal)); // no parallelism/completions, no null serviceAccountName
+        Assert.Equal(["containers", "restartPolicy", "securityContext"], podSpec.Select(p => p.Key).Order(StringComparer.Ordinal)); // no parallelism/completions, no null serviceAccountName
         Assert.Equal("Never", (string?)podSpec["restartPolicy"]);
+        Assert.Equal("""{"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}""", podSpec["securityContext"]!.ToJsonString());
 
         var container = Container(plan);
-        Assert.Equal(["env", "image", "imagePullPolicy", "name"], container.Select(p => p.Key).Order(StringComparer.Ordinal)); // no args, no empty resources
+        Assert.Equal(["env", "image", "imagePullPolicy", "name", "securityContext"], container.Select(p => p.Key).Order(StringComparer.Ordinal)); // no args, no empty resources
+        Assert.Equal("""{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}}""", container["securityContext"]!.ToJsonString());
         Assert.Equal("prefect-job", (string?)container["name"]);
         Assert.Equal(Image, (string?)container["image"]);
         Assert.Equal("IfNotPresent", (string?)container["imagePullPolicy"]);
@@ -238,12 +240,48 @@ public sealed class JobManifestBuilderTests : IClassFixture<WorkerFixture>
     }
 
     [Fact]
-    public void Without_api_key_secret_the_key_is_plain_env_as_in_prefect()
+    public void By_default_the_key_goes_into_a_secret_per_run_and_never_into_the_job()
     {
         var plan = JobManifestBuilder.Build(Job($$"""{ "image": "{{Image}}" }""", extraEnvironment: new Dictionary<string, string> { ["PREFECT_API_KEY"] = "pnu_secret" }));
 
+        Assert.Equal("pnu_secret", (string?)plan.ApiKeySecret!["stringData"]!["PREFECT_API_KEY"]);
+        var entry = Container(plan)["env"]!.AsArray().Single(e => (string?)e!["name"] == "PREFECT_API_KEY")!;
+        Assert.Equal(JobManifestBuilder.ApiKeySecretName(RunId), (string?)entry["valueFrom"]!["secretKeyRef"]!["name"]);
+        Assert.DoesNotContain("pnu_secret", plan.Job.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_an_existing_secret_named_the_pod_reads_the_key_from_it_and_no_secret_is_created()
+    {
+        var settings = new Dictionary<string, string?> { [ApiKeyPlacement.SecretNameVariable] = "flows-api-key", [ApiKeyPlacement.SecretKeyVariable] = "key" };
+        var placement = ApiKeyPlacement.FromEnvironment(name => settings.GetValueOrDefault(name));
+
+        var plan = JobManifestBuilder.Build(Job($$"""{ "image": "{{Image}}" }""", extraEnvironment: new Dictionary<string, string> { ["PREFECT_API_KEY"] = "pnu_secret" }), placement);
+
         Assert.Null(plan.ApiKeySecret);
-        Assert.Contains(Container(plan)["env"]!.AsArray(), e => (string?)e!["name"] == "PREFECT_API_KEY" && (string?)e["value"] == "pnu_secret");
+        var entry = Container(plan)["env"]!.AsArray().Single(e => (string?)e!["name"] == "PREFECT_API_KEY")!;
+        Assert.Equal("flows-api-key", (string?)entry["valueFrom"]!["secretKeyRef"]!["name"]);
+        Assert.Equal("key", (string?)entry["valueFrom"]!["secretKeyRef"]!["key"]);
+        Assert.DoesNotContain("pnu_secret", plan.Job.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_an_explicit_opt_out_puts_the_key_in_plain_env_as_prefect_does_and_a_pool_asking_for_a_secret_still_gets_one()
+    {
+        var placement = ApiKeyPlacement.FromEnvironment(name => name == ApiKeyPlacement.CreateSecretVariable ? "false" : null);
+        var plain = JobManifestBuilder.Build(Job($$"""{ "image": "{{Image}}" }""", extraEnvironment: new Dictionary<string, string> { ["PREFECT_API_KEY"] = "pnu_secret" }), placement);
+        var template = SeedTemplate(t =>
+        {
+            t["job_configuration"]!["api_key_secret"] = "{{ api_key_secret }}";
+            t["variables"]!["properties"]!["api_key_secret"] = new JsonObject { ["type"] = "boolean", ["default"] = true };
+        });
+        var asked = JobManifestBuilder.Build(Job($$"""{ "image": "{{Image}}" }""", template, extraEnvironment: new Dictionary<string, string> { ["PREFECT_API_KEY"] = "pnu_secret" }), placement);
+
+        Assert.Null(plain.ApiKeySecret);
+        Assert.Contains(Container(plain)["env"]!.AsArray(), e => (string?)e!["name"] == "PREFECT_API_KEY" && (string?)e["value"] == "pnu_secret");
+        Assert.NotNull(asked.ApiKeySecret);
+        Assert.DoesNotContain("pnu_secret", asked.Job.ToJsonString(), StringComparison.Ordinal);
+        Assert.Throws<KubernetesJobException>(() => ApiKeyPlacement.FromEnvironment(name => name == ApiKeyPlacement.CreateSecretVariable ? "sometimes" : null));
     }
 
     [Fact]

@@ -68,3 +68,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- toJson $w.serverApiConfig.apiKeySecret -}}
 {{- end -}}
 {{- end -}}
+
+{{/* worker.jobApiKey, checked: reference needs the worker's key Secret in the Jobs' namespace. */}}
+{{- define "flows-worker.jobApiKey" -}}
+{{- $mode := .Values.worker.jobApiKey -}}
+{{- $key := include "flows-worker.apiKeySecret" . | fromJson -}}
+{{- if not (has $mode (list "reference" "secretPerRun" "env")) -}}
+{{- fail (printf "worker.jobApiKey must be reference, secretPerRun or env, not %q" $mode) -}}
+{{- end -}}
+{{- if and $key.name (eq $mode "reference") (ne (include "flows-worker.roleNamespace" .) .Release.Namespace) -}}
+{{- fail (printf "worker.jobApiKey=reference: flow-run pods in namespace %q cannot read Secret %q of namespace %q. Create the Secret in %q too, or set worker.jobApiKey=secretPerRun (the worker then creates one per run and needs secrets create/get/update there)." (include "flows-worker.roleNamespace" .) $key.name .Release.Namespace (include "flows-worker.roleNamespace" .)) -}}
+{{- end -}}
+{{- $mode -}}
+{{- end -}}
