@@ -1,4 +1,4 @@
-// Usage: dotnet run -c Release --project bench/images -- [--runs 10]
+// Usage: dotnet run -c Release --project bench/images -- [--runs 10] [--reuse TAG]
 // Needs .ci/registry.sh and .ci/docker.sh (localhost:5000 with the .NET base images, dockerd), clang and lld for AOT.
 // Builds samples/hello three ways with the SDK's container publish (what `dotnet publish -p:DeployFlows=true` and
 // `flows-deploy deploy` run), pushes them to localhost:5000 and pulls them:
@@ -9,6 +9,7 @@
 // Then, side by side in one run (the order alternates per round), medians over --runs rounds:
 //   docker start   client's `docker start` (API call issued) → the flow's first log line (Docker's timestamp of the
 //                  line) and → its "Finished in state Completed()" line: a local run (`--name Marvin`), no server;
+//   process→log    the Engine's StartedAt (the container's process started) → that first line: the app's own start-up;
 //   worker submit  the docker worker's Pending (server time, the claim just before it creates the container) →
 //                  the run's first log line (runner time) and → Completed (server time): the deployed path, the app as
 //                  the runner, against the embedded server on loopback. Images are already pulled (IfNotPresent).
@@ -36,9 +37,16 @@ Variant[] variants =
 
 using var docker = DockerInfrastructure.CreateClient();
 Console.WriteLine($"runs={runs} cores={Environment.ProcessorCount} load={File.ReadAllText("/proc/loadavg").Split(' ')[0]} tag={tag}");
+// --reuse TAG: measure images an earlier run built and pushed (no new AOT compiles).
+var reuse = StringArg("--reuse");
+if (reuse is not null)
+{
+    tag = reuse;
+}
+
 foreach (var variant in variants)
 {
-    variant.BuildSeconds = await PublishAsync(variant);
+    variant.BuildSeconds = reuse is null ? await PublishAsync(variant) : double.NaN;
     variant.Image = $"localhost:5000/bench-images/hello-{variant.Name}:{tag}";
     (variant.Compressed, variant.AppLayerCompressed) = await RegistrySizesAsync($"bench-images/hello-{variant.Name}", tag);
     await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = variant.Image }, null, new Progress<JSONMessage>());
@@ -51,9 +59,10 @@ for (var round = 0; round < runs; round++)
 {
     foreach (var variant in round % 2 == 0 ? variants : variants.Reverse())
     {
-        var (firstLog, completed) = await DockerStartAsync(docker, variant.Image);
+        var (firstLog, completed, processToFirstLog) = await DockerStartAsync(docker, variant.Image);
         variant.StartToFirstLog.Add(firstLog);
         variant.StartToCompleted.Add(completed);
+        variant.ProcessToFirstLog.Add(processToFirstLog);
     }
 }
 
@@ -103,17 +112,17 @@ await using (var server = await FlowsServer.StartAsync(new FlowsServerOptions { 
 Directory.Delete(home, recursive: true);
 
 Console.WriteLine();
-Console.WriteLine($"{"image",-8} {"base",-37} {"compressed",11} {"uncompressed",13} {"app layer",10} {"build",6} | {"start→log",10} {"start→done",11} | {"submit→log",11} {"submit→done",12}");
+Console.WriteLine($"{"image",-8} {"base",-37} {"compressed",11} {"uncompressed",13} {"app layer",10} {"build",6} | {"start→log",10} {"start→done",11} {"process→log",12} | {"submit→log",11} {"submit→done",12}");
 foreach (var v in variants)
 {
-    Console.WriteLine($"{v.Name,-8} {v.Base.Replace("localhost:5000/", "", StringComparison.Ordinal),-37} {MiB(v.Compressed),11} {MiB(v.Uncompressed),13} {MiB(v.AppLayerCompressed),10} {v.BuildSeconds,5:0}s | {Median(v.StartToFirstLog),8:0}ms {Median(v.StartToCompleted),9:0}ms | {Median(v.SubmitToFirstLog),9:0}ms {Median(v.SubmitToCompleted),10:0}ms");
+    Console.WriteLine($"{v.Name,-8} {v.Base.Replace("localhost:5000/", "", StringComparison.Ordinal),-37} {MiB(v.Compressed),11} {MiB(v.Uncompressed),13} {MiB(v.AppLayerCompressed),10} {v.BuildSeconds,5:0}s | {Median(v.StartToFirstLog),8:0}ms {Median(v.StartToCompleted),9:0}ms {Median(v.ProcessToFirstLog),10:0}ms | {Median(v.SubmitToFirstLog),9:0}ms {Median(v.SubmitToCompleted),10:0}ms");
 }
 
 var jit = variants[0];
 var aot = variants[1];
 Console.WriteLine();
 Console.WriteLine($"medians of {runs} runs each; 'app layer' is the image's last layer (the app), compressed.");
-Console.WriteLine($"aot vs jit: start→first log {Median(jit.StartToFirstLog) / Median(aot.StartToFirstLog):0.0}x faster, submit→first log {Median(jit.SubmitToFirstLog) / Median(aot.SubmitToFirstLog):0.0}x, uncompressed {(double)jit.Uncompressed / aot.Uncompressed:0.0}x smaller");
+Console.WriteLine($"aot vs jit: start→first log {Median(jit.StartToFirstLog) / Median(aot.StartToFirstLog):0.0}x faster, process→first log {Median(jit.ProcessToFirstLog) / Median(aot.ProcessToFirstLog):0.0}x, submit→first log {Median(jit.SubmitToFirstLog) / Median(aot.SubmitToFirstLog):0.0}x, uncompressed {(double)jit.Uncompressed / aot.Uncompressed:0.0}x smaller");
 Console.WriteLine("reference, quoted and not measured here: Prefect's own image \"is about 770 MB\" (Prefect issue #17599; about 310 MB for a client-only build).");
 return 0;
 
@@ -157,7 +166,7 @@ static async Task<(long Total, long AppLayer)> RegistrySizesAsync(string reposit
     return (layers.Sum() + manifest.RootElement.GetProperty("config").GetProperty("size").GetInt64(), layers[^1]);
 }
 
-static async Task<(double FirstLog, double Completed)> DockerStartAsync(DockerClient docker, string image)
+static async Task<(double FirstLog, double Completed, double ProcessToFirstLog)> DockerStartAsync(DockerClient docker, string image)
 {
     var created = await docker.Containers.CreateContainerAsync(new CreateContainerParameters { Image = image, Cmd = ["--name", "Marvin"] });
     try
@@ -171,8 +180,11 @@ static async Task<(double FirstLog, double Completed)> DockerStartAsync(DockerCl
             throw new InvalidOperationException($"{image} exited {exit.StatusCode}: {string.Join('\n', logs.Select(l => l.Text))}");
         }
 
+        // The Engine's StartedAt: when the container's process was started (after the Engine set up the container).
+        var startedAt = ParseDockerTime((await docker.Containers.InspectContainerAsync(created.ID)).State!.StartedAt);
         return ((logs[0].At - issued).TotalMilliseconds,
-                (logs.First(l => l.Text.Contains("Finished in state Completed()", StringComparison.Ordinal)).At - issued).TotalMilliseconds);
+                (logs.First(l => l.Text.Contains("Finished in state Completed()", StringComparison.Ordinal)).At - issued).TotalMilliseconds,
+                (logs[0].At - startedAt).TotalMilliseconds);
     }
     finally
     {
@@ -189,14 +201,18 @@ static async Task<List<(DateTimeOffset At, string Text)>> ContainerLogsAsync(Doc
     foreach (var line in (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries))
     {
         var space = line.IndexOf(' ', StringComparison.Ordinal);
-        var stamp = line[..space];
-        // .NET parses at most 7 fractional digits; Docker writes 9.
-        var dot = stamp.IndexOf('.', StringComparison.Ordinal);
-        var trimmed = dot < 0 ? stamp : stamp[..Math.Min(stamp.Length - 1, dot + 8)] + "Z";
-        lines.Add((DateTimeOffset.Parse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), line[(space + 1)..]));
+        lines.Add((ParseDockerTime(line[..space]), line[(space + 1)..]));
     }
 
     return lines.OrderBy(l => l.Item1).ToList();
+}
+
+// RFC 3339 with nanoseconds, UTC; .NET parses at most 7 fractional digits.
+static DateTimeOffset ParseDockerTime(string stamp)
+{
+    var dot = stamp.IndexOf('.', StringComparison.Ordinal);
+    var trimmed = dot < 0 ? stamp : stamp[..Math.Min(stamp.Length - 1, dot + 8)] + "Z";
+    return DateTimeOffset.Parse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }
 
 static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectClient client, Uri api, Guid deploymentId)
@@ -261,6 +277,12 @@ static string RepositoryRoot()
     throw new InvalidOperationException("repository root not found");
 }
 
+string? StringArg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
@@ -280,6 +302,7 @@ sealed class Variant(string name, string @base, string[] properties)
     public Guid DeploymentId { get; set; }
     public List<double> StartToFirstLog { get; } = [];
     public List<double> StartToCompleted { get; } = [];
+    public List<double> ProcessToFirstLog { get; } = [];
     public List<double> SubmitToFirstLog { get; } = [];
     public List<double> SubmitToCompleted { get; } = [];
 }
