@@ -334,7 +334,7 @@ public abstract class ServerContractTests(ServerFixture fixture)
 
         var rrule = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateDeploymentAsync(new DeploymentCreate
         {
-            Name = "rrule", FlowId = flow.Id, Schedules = [new DeploymentScheduleCreate { Schedule = new Schedule { Rrule = "FREQ=DAILY" } }],
+            Name = "rrule", FlowId = flow.Id, Schedules = [new DeploymentScheduleCreate { Schedule = new Schedule { Rrule = "FREQ=SOMETIMES" } }],
         }));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, rrule.StatusCode);
         var badCron = await Assert.ThrowsAsync<PrefectApiException>(() => Client.Deployments.CreateDeploymentAsync(new DeploymentCreate

@@ -20,6 +20,9 @@ public sealed class EcrClient(Uri endpoint, string region, AwsCredentials creden
 
     public Uri Endpoint { get; } = endpoint;
 
+    /// <summary>The first backoff step after a throttled call (<see cref="AwsThrottling"/>); tests make it small.</summary>
+    public TimeSpan ThrottleBaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The registry password (base64 <c>AWS:&lt;password&gt;</c> decoded) and when it expires (12 hours).</summary>
     public async Task<EcrAuthorization> GetAuthorizationTokenAsync(CancellationToken cancellationToken = default)
     {
@@ -70,6 +73,22 @@ public sealed class EcrClient(Uri endpoint, string region, AwsCredentials creden
     }
 
     private async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CallOnceAsync(operation, body, cancellationToken).ConfigureAwait(false);
+            }
+            catch (EcrApiException e) when (attempt < AwsThrottling.MaxAttempts && AwsThrottling.IsThrottling(e.ErrorType, e.Status))
+            {
+                // Signed again on the next attempt: the signature carries the time.
+                await Task.Delay(AwsThrottling.Delay(attempt, ThrottleBaseDelay), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<JsonObject> CallOnceAsync(string operation, JsonObject body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");

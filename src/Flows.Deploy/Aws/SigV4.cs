@@ -47,7 +47,7 @@ public static class SigV4
         var date = AmzDate(options.Time);
         var payloadHash = Hex(SHA256.HashData(request.Body.Span));
         var added = new List<KeyValuePair<string, string>>();
-        if (credentials.SessionToken is { Length: > 0 } token && !options.OmitSessionToken)
+        if (credentials.SessionToken is { Length: > 0 } token)
         {
             added.Add(new("X-Amz-Security-Token", token));
         }
@@ -58,7 +58,8 @@ public static class SigV4
             added.Add(new("x-amz-content-sha256", payloadHash));
         }
 
-        var headers = CanonicalHeaders(request.Headers.Concat(added));
+        // With OmitSessionToken the token is sent but not signed (it is added after signing, as STS-style services expect).
+        var headers = CanonicalHeaders(request.Headers.Concat(options.OmitSessionToken ? added.Where(h => h.Key != "X-Amz-Security-Token") : added));
         var signedHeaders = string.Join(';', headers.Keys);
         var canonical = CanonicalRequest(request.Method, CanonicalPath(request.Path, options.NormalizePath), CanonicalQuery(ParseQuery(request.Query)), headers, signedHeaders, payloadHash);
         var (stringToSign, signature) = Sign(canonical, credentials, options, date);
@@ -88,6 +89,11 @@ public static class SigV4
         var query = ParseQuery(request.Query).Concat(added);
         var canonical = CanonicalRequest(request.Method, CanonicalPath(request.Path, options.NormalizePath), CanonicalQuery(query), headers, signedHeaders, payloadHash);
         var (stringToSign, signature) = Sign(canonical, credentials, options, date);
+        if (credentials.SessionToken is { Length: > 0 } unsigned && options.OmitSessionToken)
+        {
+            added.Add(new("X-Amz-Security-Token", unsigned));
+        }
+
         added.Add(new("X-Amz-Signature", signature));
         return new SigV4Result(canonical, stringToSign, signature, [],
             added.Select(p => new KeyValuePair<string, string>(UriEncode(p.Key, encodeSlash: true), UriEncode(p.Value, encodeSlash: true))).ToList());
@@ -198,14 +204,15 @@ public static class SigV4
 
     public static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
 
-    // Lower-cased names, sorted; values trimmed with inner runs of spaces collapsed; repeated headers joined by ','.
+    // Lower-cased names, sorted; values trimmed with inner runs of whitespace (the line breaks and indentation of a folded,
+    // multi-line value included) collapsed to one space; repeated headers joined by ','.
     private static SortedDictionary<string, string> CanonicalHeaders(IEnumerable<KeyValuePair<string, string>> headers)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in headers)
         {
             var key = name.Trim().ToLowerInvariant();
-            var v = string.Join(' ', value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            var v = string.Join(' ', value.Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
             result[key] = result.TryGetValue(key, out var existing) ? existing + "," + v : v;
         }
 

@@ -24,6 +24,7 @@ public static class DiagnosticCodes
     public const string GitUnavailable = "FLOWS1404";
     public const string StepWarning = "FLOWS1405";
     public const string PullStepUnknown = "FLOWS1406";
+    public const string ShellScriptTemplated = "FLOWS1407";
     public const string ProjectNotFound = "FLOWS1501";
     public const string BothSources = "FLOWS1502";
     public const string NoDeployments = "FLOWS1503";
@@ -31,6 +32,7 @@ public static class DiagnosticCodes
     public const string CsprojMetadataInvalid = "FLOWS1505";
     public const string DeploymentInvalid = "FLOWS1601";
     public const string KeyIgnored = "FLOWS1604";
+    public const string ScheduleInvalid = "FLOWS1605";
     public const string NoWorkPool = "FLOWS1703";
     public const string DuplicateDeployment = "FLOWS1602";
     public const string OverrideInvalid = "FLOWS1603";

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Flows.Api.Models;
 using Flows.Deploy.Diagnostics;
+using Flows.Scheduling;
 
 namespace Flows.Deploy.Planning;
 
@@ -63,24 +65,19 @@ public sealed record DeployRequest
             Add("no deployment selected", "Pass --all, or -n flow/deployment (repeatable)");
         }
 
-        if (Interval is <= 0 or double.NaN or double.PositiveInfinity)
-        {
-            Add($"--interval {Interval} is not a positive number of seconds", "Pass --interval 3600 for hourly");
-        }
-
         if (Timezone is not null && Cron is null && Interval is null)
         {
             Add("--timezone needs --cron or --interval", "Add --cron '0 * * * *' or --interval SECONDS");
         }
 
-        if (Timezone is not null && !IsTimeZone(Timezone))
+        // The same rules as schedules in files (and the server): --cron, --interval and --timezone checked as schedules.
+        foreach (var schedule in new[] { Cron is null ? null : new Schedule { Cron = Cron, Timezone = Timezone }, Interval is null ? null : new Schedule { Interval = Interval, Timezone = Timezone } })
         {
-            Add($"--timezone '{Timezone}' is not an IANA time zone", "Pass a name such as Europe/Berlin or UTC");
-        }
-
-        if (Cron is not null && Cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is < 5 or > 6)
-        {
-            Add($"--cron '{Cron}' does not have 5 fields", "Pass e.g. --cron '0 9 * * 1-5'");
+            if (schedule is not null && ScheduleRules.Check(schedule) is { } problem)
+            {
+                Add($"--{problem.Field}: {problem.Message}", problem.Fix);
+                break;
+            }
         }
 
         if (Tags?.Any(string.IsNullOrWhiteSpace) == true)
@@ -94,22 +91,5 @@ public sealed record DeployRequest
         }
 
         return errors;
-    }
-
-    private static bool IsTimeZone(string id)
-    {
-        try
-        {
-            TimeZoneInfo.FindSystemTimeZoneById(id);
-            return true;
-        }
-        catch (TimeZoneNotFoundException)
-        {
-            return false;
-        }
-        catch (InvalidTimeZoneException)
-        {
-            return false;
-        }
     }
 }

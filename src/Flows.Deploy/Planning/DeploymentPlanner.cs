@@ -10,6 +10,7 @@ using Flows.Deploy.Project;
 using Flows.Deploy.Selection;
 using Flows.Deploy.Steps;
 using Flows.Deploy.Templating;
+using Flows.Scheduling;
 
 namespace Flows.Deploy.Planning;
 
@@ -654,6 +655,13 @@ public sealed class DeploymentPlanner(StepRegistry? steps = null, IWorkPoolLooku
                 default:
                     schedule = new Schedule { Rrule = Text(s["rrule"]), Timezone = timezone };
                     break;
+            }
+
+            // Checked now, by the rules the server applies, so a bad schedule stops the plan before any image is built or pushed.
+            if (ScheduleRules.Check(schedule) is { } problem)
+            {
+                errors.Add(At(doc, problem.Field.Length == 0 ? at : $"{at}/{problem.Field}", DiagnosticCodes.ScheduleInvalid, problem.Message, problem.Fix));
+                continue;
             }
 
             result.Add(new DeploymentScheduleCreate

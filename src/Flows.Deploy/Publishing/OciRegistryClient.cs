@@ -25,6 +25,7 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
     private readonly HttpClient _http;
     private readonly IRegistryAccess _access;
     private readonly Uri _base;
+    private readonly Func<string, string?> _environment;
     private readonly HashSet<string> _prepared = new(StringComparer.Ordinal);
     private RegistryCredential? _credential;
     private AuthenticationHeaderValue? _authorization;
@@ -40,7 +41,8 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
     {
         Registry = registry;
         _access = access;
-        _base = endpoint ?? new Uri($"{(IsInsecure(registry, environment ?? Environment.GetEnvironmentVariable) ? "http" : "https")}://{registry}/");
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _base = endpoint ?? new Uri($"{(IsInsecure(registry, _environment) ? "http" : "https")}://{registry}/");
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = TimeSpan.FromMinutes(10) };
     }
 
@@ -200,7 +202,8 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
     {
         if (challenge is null || challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
-            return _credential is null ? throw AuthFailed(repository) : Basic(_credential);
+            return _credential is null ? throw AuthFailed(repository)
+                : CredentialDestination.Refusal(Registry, _base, _base, _environment) is { } refused ? throw refused : Basic(_credential);
         }
 
         if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
@@ -222,10 +225,17 @@ public sealed class OciRegistryClient : IRegistryClient, IDisposable
         }
 
         query.Add("scope=" + Uri.EscapeDataString(parameters.GetValueOrDefault("scope") ?? $"repository:{repository}:pull,push"));
+        if (!Uri.TryCreate(realm, UriKind.Absolute, out var realmUri) || realmUri.Scheme is not ("http" or "https"))
+        {
+            throw new RegistryException(PublishDiagnosticCodes.RegistryAuthFailed, $"registry {Registry} names a token realm that is not an http(s) URL: '{realm}'",
+                "Check the registry's token authentication settings.");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, realm + (realm.Contains('?', StringComparison.Ordinal) ? "&" : "?") + string.Join("&", query));
         if (_credential is not null)
         {
-            request.Headers.Authorization = Basic(_credential);
+            // The realm is the registry's choice: the credential goes only where CredentialDestination allows.
+            request.Headers.Authorization = CredentialDestination.Refusal(Registry, _base, realmUri, _environment) is { } refused ? throw refused : Basic(_credential);
         }
 
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,7 @@ public static class PublishDiagnosticCodes
     public const string RegistryError = "FLOWS3512";
     public const string ArchiveInvalid = "FLOWS3513";
     public const string DigestMismatch = "FLOWS3514";
+    public const string CredentialDestinationRefused = "FLOWS3515";
     public const string NoServer = "FLOWS3520";
     public const string RegistrationFailed = "FLOWS3521";
     public const string MSBuildTooOld = "FLOWS3530";

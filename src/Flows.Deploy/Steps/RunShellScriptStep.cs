@@ -11,7 +11,8 @@ namespace Flows.Deploy.Steps;
 /// like <c>shlex.split</c> and started directly (no shell), with <c>env</c> added to the environment, optional
 /// <c>$VAR</c> expansion (<c>expand_env_vars</c>) and <c>directory</c> as the working directory; outputs are the trimmed
 /// <c>stdout</c> and <c>stderr</c> of all lines. A non-zero exit stops the deploy. <c>shell: true</c> (or a shell such as
-/// <c>bash</c>) runs the whole script through that shell instead, for pipes and redirections.
+/// <c>bash</c>) runs the whole script through that shell instead, for pipes and redirections; values reach it only as
+/// environment variables (<c>env</c>, expanded by the shell), never inside its text (<see cref="ShellScriptTemplates"/>).
 /// <c>stream_output</c> is accepted; output is never echoed here (the plan shows the outputs).
 /// </summary>
 public sealed class RunShellScriptStep : IDeploymentStep
@@ -62,7 +63,9 @@ public sealed class RunShellScriptStep : IDeploymentStep
         var stderr = new StringBuilder();
         if (shell is not null)
         {
-            var text = expand ? ShellWords.SafeSubstitute(script, Lookup) : script;
+            // The shell expands $VAR itself, from the environment (env included): substituting values into the text
+            // first would make them shell syntax. Templated values are refused before this step runs (ShellScriptTemplates).
+            var text = script;
             var args = OperatingSystem.IsWindows() && shell.EndsWith("cmd.exe", StringComparison.OrdinalIgnoreCase) ? new[] { "/c", text } : ["-c", text];
             await RunAsync(shell, args, directory, env, stdout, stderr, cancellationToken).ConfigureAwait(false);
         }

@@ -35,6 +35,7 @@ public sealed class StepsEngine(StepRegistry registry)
                 }
             }
 
+            ShellScriptTemplates.Check(name, inputs, document, stepPointer);
             var errors = new List<DeployDiagnostic>();
             var engine = new TemplateEngine(outputs, environment);
             var rendered = (JsonObject)LocatedTemplate.Render(engine, inputs, document, $"{stepPointer}/{Escape(name)}", errors)!;

@@ -121,7 +121,8 @@ public sealed partial class DeploymentValidator
 
         var templated = TemplatedParameters(source.Document);
         var kept = found.Where(d => d.Code != DiagnosticCodes.WorkPoolUnchecked
-            && !(d.Code == DiagnosticCodes.ParameterInvalid && templated.Contains((d.File, d.Line, d.Column))));
+            && !(d.Code == DiagnosticCodes.ParameterInvalid && templated.Contains((d.File, d.Line, d.Column)))
+            && !(d.Code == DiagnosticCodes.ScheduleInvalid && d.Message.Contains(Placeholder, StringComparison.Ordinal)));
         return new ValidationResult([.. schema, .. kept], true, count, [.. unset]);
     }
 

@@ -54,6 +54,8 @@ public static class Scheduler
 
     internal static async Task<int> ScheduleDeploymentAsync(DbConnection c, DbTransaction t, DeploymentResponse deployment, DateTimeOffset now)
     {
+        // Every write of schedules comes through here: refuse (422) one that could never be scheduled, even while paused or inactive.
+        ScheduleCalculator.Validate(deployment.Schedules.Select(s => s.Schedule));
         if (deployment.Paused)
         {
             return 0;

@@ -127,7 +127,7 @@ public sealed class EcrRegistryTests : IAsyncLifetime
     public async Task Web_identity_goes_through_unsigned_STS_then_signs_ECR_with_the_temporary_keys()
     {
         var tokenFile = Path.GetTempFileName();
-        await File.WriteAllTextAsync(tokenFile, "oidc-token-123\n");
+        await File.WriteAllTextAsync(tokenFile, "oidc-token-123");
         try
         {
             _fake.WebIdentityToken = "oidc-token-123";

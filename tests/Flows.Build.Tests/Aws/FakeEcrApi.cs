@@ -149,6 +149,12 @@ public sealed class FakeEcrApi : IAsyncDisposable
     {
         var fields = form.Split('&').Select(p => p.Split('=', 2)).ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => p.Length > 1 ? Uri.UnescapeDataString(p[1].Replace('+', ' ')) : "");
         Calls.Enqueue(fields.GetValueOrDefault("Action") ?? "?");
+        if (fields.GetValueOrDefault("Action") == "AssumeRole")
+        {
+            await AssumeRoleAsync(context, fields);
+            return;
+        }
+
         if (fields.GetValueOrDefault("Action") != "AssumeRoleWithWebIdentity" || context.Request.Headers.ContainsKey("Authorization"))
         {
             await Xml(context, 400, "<ErrorResponse><Error><Code>InvalidAction</Code><Message>unsigned AssumeRoleWithWebIdentity only</Message></Error></ErrorResponse>");
@@ -178,6 +184,42 @@ public sealed class FakeEcrApi : IAsyncDisposable
             </AssumeRoleWithWebIdentityResponse>
             """);
     }
+
+    /// <summary>Signed AssumeRole (a profile's role_arn with source_profile): the caller signs with a known key for
+    /// service sts; the answer is temporary keys ECR then accepts.</summary>
+    private async Task AssumeRoleAsync(HttpContext context, Dictionary<string, string> fields)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var credential = authorization.Split("Credential=", 2) is [_, var rest] ? rest.Split(',')[0].Split('/') : [];
+        if (credential is not [var keyId, _, _, "sts", "aws4_request"] || !_keys.ContainsKey(keyId) || fields.GetValueOrDefault("RoleArn") != RoleArn)
+        {
+            await Xml(context, 403, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error></ErrorResponse>");
+            return;
+        }
+
+        AssumedBy.Enqueue(keyId);
+        var key = "ASIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant();
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
+        var session = Convert.ToBase64String(RandomNumberGenerator.GetBytes(60));
+        AddKey(key, secret, session);
+        await Xml(context, 200, $"""
+            <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+              <AssumeRoleResult>
+                <Credentials>
+                  <AccessKeyId>{key}</AccessKeyId>
+                  <SecretAccessKey>{secret}</SecretAccessKey>
+                  <SessionToken>{session}</SessionToken>
+                  <Expiration>{DateTimeOffset.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}</Expiration>
+                </Credentials>
+                <AssumedRoleUser><AssumedRoleId>AROA:flows</AssumedRoleId><Arn>{fields.GetValueOrDefault("RoleArn")}/flows</Arn></AssumedRoleUser>
+              </AssumeRoleResult>
+              <ResponseMetadata><RequestId>{Guid.NewGuid()}</RequestId></ResponseMetadata>
+            </AssumeRoleResponse>
+            """);
+    }
+
+    /// <summary>The access key ids that signed each AssumeRole.</summary>
+    public ConcurrentQueue<string> AssumedBy { get; } = new();
 
     // The verifier: parse Authorization, rebuild the canonical request from the received request, recompute.
     private (string Type, string Message)? Verify(HttpRequest request, byte[] body)

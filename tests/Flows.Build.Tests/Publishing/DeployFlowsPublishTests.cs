@@ -177,6 +177,27 @@ public sealed class DeployFlowsPublishTests(PublishFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task A_bad_cron_stops_the_publish_at_its_line_before_anything_is_pushed_or_registered()
+    {
+        // Also proves the schedule rules (Flows.Scheduling with Cronos, Ical.Net, NodaTime) load in MSBuild's task host.
+        var yaml = (await File.ReadAllTextAsync(Path.Combine(TestPaths.RepoRoot, "samples", "hello", "prefect.yaml")))
+            .Replace("name: \"arthur\"", "name: \"nightly\"", StringComparison.Ordinal)
+            .Replace("  schedule: null\n  entrypoint: \"HelloFlows.cs:hello\"\n  parameters:", "  schedule: {cron: \"0 3 * * 8\"}\n  entrypoint: \"HelloFlows.cs:hello\"\n  parameters:", StringComparison.Ordinal);
+        var lines = yaml.Split('\n');
+        var line = Array.FindIndex(lines, l => l.Contains("0 3 * * 8", StringComparison.Ordinal));
+        Assert.True(line > 0, "the sample changed: no schedule line to break");
+        var project = new SampleProject(fixture, "badcron", prefectYaml: yaml);
+        var repository = UniqueRepository("badcron");
+
+        var run = Log(await project.PublishAsync($"{PublishFixture.PlainRegistry}/{repository}"), "bad cron");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains($"prefect.yaml({line + 1},{lines[line].IndexOf('"', StringComparison.Ordinal) + 1}): error FLOWS1605: cron '0 3 * * 8' is not valid", run.Output, StringComparison.Ordinal);
+        Assert.Equal(404, await RegistryProbe.StatusOfRepositoryAsync(PublishFixture.PlainRegistry, repository));
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => fixture.Client.Deployments.ReadDeploymentByNameAsync("hello", "nightly"));
+        Assert.Contains("404", e.Message + (e as Flows.Api.Client.PrefectApiException)?.StatusCode.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_registry_answering_503_once_still_ends_in_a_successful_publish()
     {
         await using var proxy = new FaultProxy(PublishFixture.PlainRegistry.Replace("localhost", "127.0.0.1", StringComparison.Ordinal),

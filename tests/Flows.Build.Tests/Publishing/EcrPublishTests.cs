@@ -100,6 +100,35 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Publish_with_a_role_profile_assumes_the_role_through_STS_inside_the_MSBuild_task()
+    {
+        // The AWS SDK loads AWSSDK.SecurityToken by name for role_arn profiles: this proves it does inside the task host.
+        var aws = Directory.CreateTempSubdirectory("flows-aws-profile-").FullName;
+        _fake.RoleArn = "arn:aws:iam::123456789012:role/publisher";
+        await File.WriteAllTextAsync(Path.Combine(aws, "credentials"), $"[base]\naws_access_key_id = {AccessKey}\naws_secret_access_key = {Secret}\n");
+        await File.WriteAllTextAsync(Path.Combine(aws, "config"), $"[profile publish]\nrole_arn = {_fake.RoleArn}\nsource_profile = base\nregion = {FakeEcrApi.Region}\n");
+        var env = Env($"http://{AuthRegistry.Host}");
+        env["AWS_ACCESS_KEY_ID"] = null;
+        env["AWS_SECRET_ACCESS_KEY"] = null;
+        env["AWS_PROFILE"] = "publish";
+        env["AWS_CONFIG_FILE"] = Path.Combine(aws, "config");
+        env["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(aws, "credentials");
+        env["AWS_ENDPOINT_URL_STS"] = _fake.Endpoint.ToString();
+        var project = new SampleProject(fixture, "ecr-role");
+        var repository = UniqueRepository("ecrrole");
+
+        var run = Log(await project.PublishAsync($"{FakeEcrApi.Registry}/{repository}", env), "publish with a role profile");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        // Each publish phase resolves the profile (the ECR token itself is fetched once and shared): every AssumeRole is
+        // signed with the source profile's key.
+        Assert.NotEmpty(_fake.AssumedBy);
+        Assert.All(_fake.AssumedBy, key => Assert.Equal(AccessKey, key));
+        Assert.Empty(_fake.Rejected);
+        Assert.Equal(1, _fake.Count("GetAuthorizationToken"));
+        Assert.DoesNotContain(Secret, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FlowsCreateRepository_false_pushes_without_creating_and_a_wrong_token_is_one_coded_error()
     {
         var project = new SampleProject(fixture, "ecr-nocreate");
