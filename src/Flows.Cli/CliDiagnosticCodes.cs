@@ -12,4 +12,7 @@ public static class CliDiagnosticCodes
 
     /// <summary>deployment run --watch gave up before the run was final.</summary>
     public const string WatchTimedOut = "FLOWS3007";
+
+    /// <summary>server start --allow-unauthenticated without API keys (a warning).</summary>
+    public const string UnauthenticatedServer = "FLOWS3008";
 }

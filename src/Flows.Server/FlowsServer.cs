@@ -59,12 +59,24 @@ public static class FlowsServer
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger<Orchestration.OrphanSweeperLoop>()));
             }
 
+            if (options.LogRetention > TimeSpan.Zero)
+            {
+                builder.Services.AddHostedService(sp => new Storage.LogRetentionLoop(database, options.LogRetention,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<Storage.LogRetentionLoop>()));
+            }
+
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Flows.Server");
             var auth = new Ui.UiAuth(options.ApiKeys);
-            app.Use(async (context, next) => await HandleAsync(context, next, auth, logger).ConfigureAwait(false));
+            var guard = LocalRequestGuard.For(options);
+            if (!auth.Required && !FlowsServerOptions.IsLoopback(options.Host))
+            {
+                logger.LogWarning("Serving {Host} WITHOUT API keys (--allow-unauthenticated): anyone who can reach this port can create and change runs, and so run code on every worker. Set FLOWS_SERVER_API_KEYS.", options.Host);
+            }
+
+            app.Use(async (context, next) => await HandleAsync(context, next, auth, guard, auth.Throttle, logger).ConfigureAwait(false));
             var api = app.MapGroup("/api");
-            AdminEndpoints.Map(api, options.ResolvedFlowsHome);
+            AdminEndpoints.Map(api, options.ResolvedFlowsHome, database);
             CollectionEndpoints.Map(api);
             FlowEndpoints.Map(api, database);
             FlowRunEndpoints.Map(api, database, options.ConcurrencySlotWait);
@@ -75,7 +87,7 @@ public static class FlowsServer
             WorkPoolEndpoints.Map(api, database);
             WorkQueueEndpoints.Map(api, database);
             WorkerEndpoints.Map(api, database);
-            LogEndpoints.Map(api, database);
+            LogEndpoints.Map(api, database, options);
             EventEndpoints.Map(api, database);
             VariableEndpoints.Map(api, database);
             BulkDeleteEndpoints.Map(api, database);
@@ -109,10 +121,28 @@ public static class FlowsServer
     // Authentication and the error contract in one place: every API failure is JSON {"detail": ...}.
     // The web UI shares the keys: its login cookie is accepted too (see UiAuth), and a page asked for
     // without a key is sent to the login form rather than answered with JSON.
-    private static async Task HandleAsync(HttpContext context, RequestDelegate next, Ui.UiAuth auth, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, RequestDelegate next, Ui.UiAuth auth, LocalRequestGuard? guard, LoginThrottle throttle, ILogger logger)
     {
+        if (guard?.Refusal(context) is { } refusal)
+        {
+            await WriteErrorAsync(context, refusal.Status, refusal.Detail).ConfigureAwait(false);
+            return;
+        }
+
+        if (auth.Required && !Ui.UiAuth.IsPublic(context.Request.Path) && throttle.RetryAfter(context.Connection.RemoteIpAddress) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Too many failed logins from this address: wait for Retry-After seconds.").ConfigureAwait(false);
+            return;
+        }
+
         if (auth.Required && !Ui.UiAuth.IsPublic(context.Request.Path) && !auth.IsAuthenticated(context))
         {
+            if (Ui.UiAuth.OffersCredential(context))
+            {
+                throttle.RecordFailure(context.Connection.RemoteIpAddress);
+            }
+
             if (context.Request.Path.StartsWithSegments("/api"))
             {
                 await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized: send Authorization: Bearer <PREFECT_API_KEY> (or Basic with the key as the password).").ConfigureAwait(false);

@@ -26,6 +26,22 @@ public sealed record FlowsServerOptions
     /// <summary>Allows binding a non-loopback address without keys.</summary>
     public bool AllowUnauthenticated { get; init; }
 
+    /// <summary>Host names a key-less server answers besides localhost, 127.0.0.1 and [::1] (<c>--allowed-host</c>,
+    /// FLOWS_ALLOWED_HOSTS, comma-separated; <c>*</c> answers any). See <see cref="Hosting.LocalRequestGuard"/>.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>Most log lines one <c>POST /logs/</c> may hold (FLOWS_LOG_BATCH_MAX_ENTRIES).</summary>
+    public int MaxLogBatchEntries { get; init; } = 10_000;
+
+    /// <summary>Most bytes of log messages one <c>POST /logs/</c> may hold (FLOWS_LOG_BATCH_MAX_BYTES; Prefect's client sends at most 4 MB).</summary>
+    public long MaxLogBatchBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Most log lines kept per flow run (FLOWS_LOG_MAX_PER_RUN); later lines are dropped, and one warning line says so.</summary>
+    public int MaxLogsPerRun { get; init; } = 200_000;
+
+    /// <summary>How long log lines are kept, by their timestamp (FLOWS_LOG_RETENTION_DAYS); zero keeps them forever.</summary>
+    public TimeSpan LogRetention { get; init; } = TimeSpan.Zero;
+
     /// <summary>Largest accepted request body (log batches included).</summary>
     public long MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
 
@@ -46,8 +62,9 @@ public sealed record FlowsServerOptions
     /// marks it Crashed (<see cref="Orchestration.OrphanSweeper"/>); zero turns it off. FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
     public TimeSpan OrphanTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS (comma-separated), FLOWS_SCHEDULER_INTERVAL_SECONDS,
-    /// PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS and FLOWS_ORPHAN_TIMEOUT_SECONDS.</summary>
+    /// <summary>Reads FLOWS_DATABASE_URL, FLOWS_HOME, FLOWS_SERVER_API_KEYS and FLOWS_ALLOWED_HOSTS (comma-separated),
+    /// FLOWS_SCHEDULER_INTERVAL_SECONDS, PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS, FLOWS_ORPHAN_TIMEOUT_SECONDS,
+    /// FLOWS_LOG_BATCH_MAX_ENTRIES, FLOWS_LOG_BATCH_MAX_BYTES, FLOWS_LOG_MAX_PER_RUN and FLOWS_LOG_RETENTION_DAYS.</summary>
     public static FlowsServerOptions FromEnvironment(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
@@ -55,8 +72,12 @@ public sealed record FlowsServerOptions
         {
             DatabaseUrl = NullIfEmpty(getVariable("FLOWS_DATABASE_URL")),
             FlowsHome = NullIfEmpty(getVariable("FLOWS_HOME")),
-            ApiKeys = (getVariable("FLOWS_SERVER_API_KEYS") ?? string.Empty)
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            ApiKeys = List(getVariable("FLOWS_SERVER_API_KEYS")),
+            AllowedHosts = List(getVariable("FLOWS_ALLOWED_HOSTS")),
+            MaxLogBatchEntries = (int)Count(getVariable("FLOWS_LOG_BATCH_MAX_ENTRIES"), 10_000),
+            MaxLogBatchBytes = Count(getVariable("FLOWS_LOG_BATCH_MAX_BYTES"), 4 * 1024 * 1024),
+            MaxLogsPerRun = (int)Count(getVariable("FLOWS_LOG_MAX_PER_RUN"), 200_000),
+            LogRetention = Seconds(getVariable("FLOWS_LOG_RETENTION_DAYS"), TimeSpan.Zero) * 86_400,
             ConcurrencySlotWait = Seconds(getVariable("PREFECT_DEPLOYMENT_CONCURRENCY_SLOT_WAIT_SECONDS"), TimeSpan.FromSeconds(30)),
             SchedulerInterval = Seconds(getVariable("FLOWS_SCHEDULER_INTERVAL_SECONDS"), TimeSpan.FromSeconds(10)),
             OrphanTimeout = Seconds(getVariable("FLOWS_ORPHAN_TIMEOUT_SECONDS"), TimeSpan.FromMinutes(5)),
@@ -88,7 +109,7 @@ public sealed record FlowsServerOptions
         }
     }
 
-    private static bool IsLoopback(string host)
+    internal static bool IsLoopback(string host)
         => host == "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
     /// <summary>A number of seconds (0 or more) from a variable, or <paramref name="fallback"/> when unset or not one.</summary>
@@ -96,6 +117,13 @@ public sealed record FlowsServerOptions
         double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
             ? TimeSpan.FromSeconds(seconds)
             : fallback;
+
+    /// <summary>A whole number from 1 to int.MaxValue from a variable, or <paramref name="fallback"/> when unset or not one.</summary>
+    private static long Count(string? text, long fallback)
+        => long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is > 0 and <= int.MaxValue ? n : fallback;
+
+    private static string[] List(string? text)
+        => (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 

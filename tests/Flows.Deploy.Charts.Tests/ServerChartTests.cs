@@ -42,10 +42,13 @@ public sealed class ServerChartTests
         Assert.Equal(["FLOWS_DATABASE_URL", "FLOWS_SERVER_API_KEYS", "FLOWS_HOME"], Render.EnvNames(deployment));
         Assert.Equal("""{"name":"flows-server-database","key":"url"}""", Render.Env(deployment, "FLOWS_DATABASE_URL")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
         Assert.Equal("""{"name":"flows-server-api-keys","key":"keys"}""", Render.Env(deployment, "FLOWS_SERVER_API_KEYS")["valueFrom"]!["secretKeyRef"]!.ToJsonString());
-        foreach (var probe in new[] { "startupProbe", "livenessProbe", "readinessProbe" })
+        foreach (var probe in new[] { "startupProbe", "readinessProbe" })
         {
             Assert.Equal("""{"path":"/api/health","port":"http"}""", container[probe]!["httpGet"]!.ToJsonString());
         }
+
+        // Liveness must not follow the database: restarting the server does not mend it.
+        Assert.Equal("""{"path":"/api/live","port":"http"}""", container["livenessProbe"]!["httpGet"]!.ToJsonString());
 
         var pod = deployment["spec"]!["template"]!["spec"]!;
         Assert.Equal(false, (bool?)pod["automountServiceAccountToken"]);

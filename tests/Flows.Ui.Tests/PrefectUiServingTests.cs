@@ -16,6 +16,25 @@ public sealed class PrefectUiServingTests
 
     private static string Dist => Path.Combine(BrowserHarness.RepositoryRoot(), "tests", "Flows.Ui.Tests", "prefect-ui", "dist");
 
+    // The app sets the tab's icon to /ico/<state>.svg at the root, and the browser asks for /favicon.ico: with keys these
+    // were hidden by the redirect to the login page, key-less they were 404s in the console.
+    [Theory]
+    [InlineData(Key)]
+    [InlineData(null)]
+    public async Task Serves_the_apps_root_icons_without_a_key(string? key)
+    {
+        await using var server = await UiServer.StartAsync(key, prefectUiDirectory: Dist);
+
+        var (svg, _, svgResponse) = await server.GetAsync("/ico/completed.svg");
+        var (ico, _, _) = await server.GetAsync("/favicon.ico");
+        var (missing, _, _) = await server.GetAsync("/ico/nothing.svg");
+
+        Assert.Equal(HttpStatusCode.OK, svg);
+        Assert.Equal("image/svg+xml", svgResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, ico);
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+    }
+
     [Fact]
     public async Task Serves_the_build_under_prefect_ui_with_the_placeholder_rewritten_and_the_source_unchanged()
     {

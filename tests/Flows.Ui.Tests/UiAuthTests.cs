@@ -63,6 +63,25 @@ public sealed class UiAuthTests
     }
 
     [Fact]
+    public async Task Wrong_keys_at_the_login_form_are_throttled_like_the_apis()
+    {
+        await using var server = await UiServer.StartAsync(Key);
+        var (_, loginPage, _) = await server.GetAsync("/login");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 21; i++)
+        {
+            statuses.Add((await server.PostFormAsync("/login", [new("_csrf", UiServer.Csrf(loginPage)), new("key", $"guess-{i}"), new("next", "/")])).Status);
+        }
+
+        Assert.All(statuses.Take(20), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[20]);
+        var (status, _, response) = await server.PostFormAsync("/login", [new("_csrf", UiServer.Csrf(loginPage)), new("key", Key), new("next", "/")]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
     public async Task A_wrong_key_is_refused_without_being_echoed_and_the_next_url_must_be_local()
     {
         await using var server = await UiServer.StartAsync(Key);

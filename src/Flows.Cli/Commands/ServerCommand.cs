@@ -25,6 +25,12 @@ internal sealed class ServerCommand : Command
 
         private static readonly Option<bool> AllowUnauthenticated = new("--allow-unauthenticated") { Description = "Serve a non-loopback address without API keys (FLOWS_SERVER_API_KEYS)." };
 
+        private static readonly Option<string[]> AllowedHost = new("--allowed-host")
+        {
+            Description = "Without API keys, also answer requests for this Host name (besides localhost, 127.0.0.1, [::1]); repeatable (FLOWS_ALLOWED_HOSTS).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         public StartCommand(CliConsole console) : base("start", "Start the server and serve until Ctrl+C.")
         {
             Options.Add(Host);
@@ -32,6 +38,7 @@ internal sealed class ServerCommand : Command
             Options.Add(DatabaseUrl);
             Options.Add(PrefectUi);
             Options.Add(AllowUnauthenticated);
+            Options.Add(AllowedHost);
             SetAction(async (parse, cancellationToken) =>
             {
                 var options = FlowsServerOptions.FromEnvironment() with
@@ -44,6 +51,19 @@ internal sealed class ServerCommand : Command
                 if (parse.GetValue(DatabaseUrl) is { Length: > 0 } url)
                 {
                     options = options with { DatabaseUrl = url };
+                }
+
+                if (parse.GetValue(AllowedHost) is { Length: > 0 } hosts)
+                {
+                    options = options with { AllowedHosts = [.. options.AllowedHosts, .. hosts] };
+                }
+
+                if (options.AllowUnauthenticated && options.ApiKeys.Count == 0)
+                {
+                    // Loud on purpose: without keys, whoever reaches the port can run code on every worker.
+                    await console.Error.WriteLineAsync(
+                        $"warning {CliDiagnosticCodes.UnauthenticatedServer}: --allow-unauthenticated: {options.Host}:{options.Port} serves the API WITHOUT API keys. "
+                        + "Anyone who can reach it can create and change flow runs, and so run code on every worker of its pools. Set FLOWS_SERVER_API_KEYS.").ConfigureAwait(false);
                 }
 
                 try

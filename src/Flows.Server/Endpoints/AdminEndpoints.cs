@@ -13,10 +13,17 @@ internal static class AdminEndpoints
     /// <summary>The Prefect server version whose API this server speaks.</summary>
     public const string PrefectApiVersion = "3.4.0";
 
-    public static void Map(IEndpointRouteBuilder api, string flowsHome)
+    /// <summary>The liveness path: answers while the process serves, whatever the database (restarting would not mend it).</summary>
+    public const string LivePath = "/api/live";
+
+    public static void Map(IEndpointRouteBuilder api, string flowsHome, Database db)
     {
-        api.MapGet("/health", () => Body.Json(true));
-        api.MapGet("/ready", () => Body.Json(new Dictionary<string, string> { ["message"] = "OK" }));
+        // Readiness: /health (the probe of our charts) and Prefect's /ready both answer 503 while the database does not.
+        api.MapGet("/health", async (CancellationToken ct) => await DatabaseAnswersAsync(db, ct) ? Body.Json(true) : Body.Json(false, 503));
+        api.MapGet("/ready", async (CancellationToken ct) => await DatabaseAnswersAsync(db, ct)
+            ? Body.Json(new Dictionary<string, string> { ["message"] = "OK" })
+            : Body.Json(new Dictionary<string, string> { ["message"] = "Database is not available" }, 503));
+        api.MapGet(LivePath["/api".Length..], () => Body.Json(true));
         api.MapGet("/hello", () => Body.Json("👋"));
 
         // Prefect answers its whole settings tree; this server has few settings, and none secret.
@@ -47,5 +54,18 @@ internal static class AdminEndpoints
         });
         api.MapGet("/version", () => Body.Json(PrefectApiVersion));
         api.MapGet("/admin/version", () => Body.Json(PrefectApiVersion));
+    }
+
+    // A probe must answer before its own timeout, so the check gives up after a few seconds.
+    private static async Task<bool> DatabaseAnswersAsync(Database db, CancellationToken ct)
+    {
+        try
+        {
+            return await db.ReadAsync(c => c.ScalarAsync<long>(null, "SELECT 1", []), ct).WaitAsync(TimeSpan.FromSeconds(3), ct) == 1;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or IOException)
+        {
+            return false;
+        }
     }
 }

@@ -31,7 +31,7 @@ internal static class BulkDeleteEndpoints
     {
         var filter = await FilterRequest.ReadAsync(request);
         var limit = filter.Body.TryGetProperty("limit", out var l) && l.ValueKind != System.Text.Json.JsonValueKind.Null
-            ? (l.TryGetInt32(out var n) && n is >= 1 and <= BulkLimit ? n : throw ApiException.Validation(["body", "limit"], $"Input should be between 1 and {BulkLimit}", "value_error"))
+            ? (l.ValueKind == System.Text.Json.JsonValueKind.Number && l.TryGetInt32(out var n) && n is >= 1 and <= BulkLimit ? n : throw ApiException.Validation(["body", "limit"], $"Input should be between 1 and {BulkLimit}", "value_error"))
             : BulkLimit;
         var where = new SqlWhere();
         // The body key is the table's name (flows, flow_runs, deployments).

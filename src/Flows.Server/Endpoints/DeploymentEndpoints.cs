@@ -19,6 +19,7 @@ internal static class DeploymentEndpoints
         {
             var create = await Body.ReadAsync<DeploymentCreateBody>(request);
             Body.CheckName(create.Name, "Deployment");
+            Body.CheckScheduleCount(create.Schedules?.Count ?? 0, "body", "schedules");
             var flowId = create.FlowId ?? throw ApiException.Invalid("flow_id is required.");
             var (deployment, created) = await db.WriteAsync(async (c, t) =>
             {
@@ -151,6 +152,7 @@ internal static class DeploymentEndpoints
     internal static Task<int> UpdateAsync(Database db, Guid deploymentId, DeploymentUpdate u, CancellationToken ct)
         => db.WriteAsync(async (c, t) =>
         {
+            Body.CheckScheduleCount(u.Schedules?.Count ?? 0, "body", "schedules");
             var d = await Rows.OneAsync<DeploymentResponse>(c, t, $"SELECT body FROM deployments WHERE id = @id{db.ForUpdate}", ("id", deploymentId.ToString()))
                 ?? throw ApiException.NotFound("Deployment");
             var now = DateTimeOffset.UtcNow;

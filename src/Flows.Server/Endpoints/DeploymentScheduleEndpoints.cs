@@ -44,6 +44,7 @@ internal static class DeploymentScheduleEndpoints
                     }
                 }
 
+                Body.CheckScheduleCount(schedules.Count + created.Count, "body");
                 return [.. schedules, .. created];
             }, ct);
             return Body.Json(created, 201);

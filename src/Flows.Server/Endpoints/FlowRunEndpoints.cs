@@ -23,6 +23,8 @@ internal static class FlowRunEndpoints
         {
             var create = await Body.ReadAsync<FlowRunCreateBody>(request);
             var flowId = create.FlowId ?? throw ApiException.Validation(["body", "flow_id"], "Field required", "missing");
+            Body.CheckLength(create.Name, Body.MaxNameLength, "body", "name");
+            Body.CheckState(create.State);
             var (run, created) = await db.WriteAsync(async (c, t) =>
             {
                 if (await c.ScalarAsync<string>(t, "SELECT id FROM flows WHERE id = @id", ("id", flowId.ToString())) is null)
@@ -39,6 +41,15 @@ internal static class FlowRunEndpoints
                 if (create.DeploymentId is { } d && await c.ScalarAsync<string>(t, "SELECT id FROM deployments WHERE id = @id", ("id", d.ToString())) is null)
                 {
                     throw ApiException.NotFound("Deployment");
+                }
+
+                // Job variables are not kept on a run made here (it belongs to no pool), but one naming its deployment
+                // may not ask for what only the pool and the deployment choose.
+                if (create.JobVariables is { Count: > 0 } && create.DeploymentId is { } withPool
+                    && await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", withPool.ToString())) is { WorkPoolName: { } poolName } deployment
+                    && await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", poolName)) is { } pool)
+                {
+                    WorkPools.RunOverrides.Check(pool, create.JobVariables, deployment.JobVariables);
                 }
 
                 var now = DateTimeOffset.UtcNow;
@@ -110,6 +121,7 @@ internal static class FlowRunEndpoints
             var runId = Body.Id(id);
             var body = await Body.ReadAsync<SetStateBody>(request);
             var proposed = body.State ?? throw ApiException.Invalid("state is required.");
+            Body.CheckState(proposed);
             return Body.Json(await SetStateAsync(db, runId, proposed, body.Force ?? false, concurrencySlotWait, ct));
         });
 
@@ -117,6 +129,16 @@ internal static class FlowRunEndpoints
         {
             var runId = Body.Id(id);
             var u = await Body.ReadAsync<FlowRunUpdate>(request, allowEmpty: true);
+            Body.CheckLength(u.Name, Body.MaxNameLength, "body", "name");
+            if (u.JobVariables is { Count: > 0 })
+            {
+                var current = await ReadAsync(db, runId, ct);
+                if (current.WorkPoolName is { } poolName && await db.ReadAsync(c => Rows.OneAsync<WorkPool>(c, null, "SELECT body FROM work_pools WHERE name = @n", ("n", poolName)), ct) is { } pool)
+                {
+                    WorkPools.RunOverrides.Check(pool, u.JobVariables, current.JobVariables);
+                }
+            }
+
             await UpdateRunAsync(db, runId, r => r with
             {
                 Name = u.Name ?? r.Name, FlowVersion = u.FlowVersion ?? r.FlowVersion, Parameters = u.Parameters ?? r.Parameters,
@@ -183,6 +205,8 @@ internal static class FlowRunEndpoints
     internal static Task<FlowRun> CreateFromDeploymentAsync(Database db, Guid deploymentId, DeploymentFlowRunCreate create, CancellationToken ct)
         => db.WriteAsync(async (c, t) =>
         {
+            Body.CheckLength(create.Name, Body.MaxNameLength, "body", "name");
+            Body.CheckState(create.State);
             var deployment = await Rows.OneAsync<DeploymentResponse>(c, t, "SELECT body FROM deployments WHERE id = @id", ("id", deploymentId.ToString()))
                 ?? throw ApiException.NotFound("Deployment");
             if (create.IdempotencyKey is { } key
@@ -214,6 +238,11 @@ internal static class FlowRunEndpoints
             if (create.JobVariables is { Count: > 0 } && deployment.WorkPoolName is { } validatePool)
             {
                 var pool = await Rows.OneAsync<WorkPool>(c, t, "SELECT body FROM work_pools WHERE name = @n", ("n", validatePool));
+                if (pool is not null)
+                {
+                    WorkPools.RunOverrides.Check(pool, create.JobVariables, deployment.JobVariables);
+                }
+
                 WorkPools.JobVariableValidation.Validate(pool?.BaseJobTemplate, create.JobVariables, System.Net.HttpStatusCode.UnprocessableEntity, "creating flow run");
             }
 
@@ -361,6 +390,7 @@ internal static class FlowRunEndpoints
         public string? IdempotencyKey { get; init; }
         public FlowRunPolicy? EmpiricalPolicy { get; init; }
         public StateCreate? State { get; init; }
+        public IDictionary<string, JsonElement>? JobVariables { get; init; }
     }
 
     private sealed class SetStateBody

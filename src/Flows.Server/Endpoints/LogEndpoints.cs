@@ -11,18 +11,23 @@ namespace Flows.Server.Endpoints;
 /// <summary>Writing and reading logs (Prefect's api/logs.py).</summary>
 internal static class LogEndpoints
 {
-    private const int MaxLogBatch = 10_000;
+    /// <summary>Longest log message kept (Prefect's client drops longer ones: PREFECT_LOGGING_TO_API_MAX_LOG_SIZE).</summary>
+    public const int MaxMessageLength = 1_000_000;
 
-    public static void Map(IEndpointRouteBuilder api, Database db)
+    /// <summary>The warning line stored once when a run reaches its quota.</summary>
+    internal const string QuotaReachedMessage = "This flow run reached the server's log quota (FLOWS_LOG_MAX_PER_RUN = {0} lines): later lines are dropped.";
+
+    public static void Map(IEndpointRouteBuilder api, Database db, FlowsServerOptions options)
     {
         api.MapPost("/logs/", async (HttpRequest request, CancellationToken ct) =>
         {
             var logs = await Body.ReadListAsync<LogCreateBody>(request);
-            if (logs.Count > MaxLogBatch)
+            if (logs.Count > options.MaxLogBatchEntries)
             {
-                throw new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, $"A log batch holds at most {MaxLogBatch} entries; got {logs.Count}.");
+                throw new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, $"A log batch holds at most {options.MaxLogBatchEntries} entries; got {logs.Count}.");
             }
 
+            long bytes = 0;
             for (var i = 0; i < logs.Count; i++)
             {
                 var l = logs[i];
@@ -30,19 +35,49 @@ internal static class LogEndpoints
                 {
                     throw ApiException.Invalid($"Log entry {i} needs name, level, message and timestamp.");
                 }
+
+                Body.CheckLength(l.Name, Body.MaxNameLength, "body", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "name");
+                Body.CheckLength(l.Message, MaxMessageLength, "body", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "message");
+                bytes += System.Text.Encoding.UTF8.GetByteCount(l.Message) + l.Name.Length;
+            }
+
+            if (bytes > options.MaxLogBatchBytes)
+            {
+                throw new ApiException(System.Net.HttpStatusCode.RequestEntityTooLarge, $"A log batch holds at most {options.MaxLogBatchBytes} bytes of messages; got {bytes}. Send smaller batches.");
             }
 
             await db.WriteAsync(async (c, t) =>
             {
                 var now = DateTimeOffset.UtcNow;
+                // Lines kept per run so far: a run past its quota keeps what it has (the batch is still answered 201, so
+                // its runner does not resend it forever), and one warning line says why the rest is missing.
+                var kept = new Dictionary<Guid, long>();
                 foreach (var l in logs)
                 {
-                    // A content-derived id makes a repeated batch (its first answer lost) store nothing twice.
-                    var id = LogIds.For(l.FlowRunId, l.TaskRunId, l.Name!, l.Level!.Value, l.Timestamp!.Value, l.Message!);
-                    var log = new Log { Id = id, Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
-                    await c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b) ON CONFLICT (id) DO NOTHING",
-                        ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
-                        ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
+                    if (l.FlowRunId is { } runId)
+                    {
+                        if (!kept.TryGetValue(runId, out var count))
+                        {
+                            count = await c.ScalarAsync<long>(t, "SELECT COUNT(*) FROM logs WHERE flow_run_id = @r", ("r", runId.ToString()));
+                        }
+
+                        if (count >= options.MaxLogsPerRun)
+                        {
+                            if (count == options.MaxLogsPerRun)
+                            {
+                                var message = string.Format(System.Globalization.CultureInfo.InvariantCulture, QuotaReachedMessage, options.MaxLogsPerRun);
+                                await InsertAsync(c, t, new LogCreateBody { Name = "flows.server", Level = 30, Message = message, Timestamp = now, FlowRunId = runId }, now);
+                            }
+
+                            kept[runId] = count + 1;
+                            continue;
+                        }
+
+                        kept[runId] = count + await InsertAsync(c, t, l, now);
+                        continue;
+                    }
+
+                    await InsertAsync(c, t, l, now);
                 }
 
                 return 0;
@@ -99,6 +134,16 @@ internal static class LogEndpoints
     }
 
     private const int DownloadPage = 1_000;
+
+    // A content-derived id makes a repeated batch (its first answer lost) store nothing twice; answers the rows stored.
+    private static Task<int> InsertAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, LogCreateBody l, DateTimeOffset now)
+    {
+        var id = LogIds.For(l.FlowRunId, l.TaskRunId, l.Name!, l.Level!.Value, l.Timestamp!.Value, l.Message!);
+        var log = new Log { Id = id, Created = now, Updated = now, Name = l.Name!, Level = l.Level!.Value, Message = l.Message!, Timestamp = l.Timestamp!.Value, FlowRunId = l.FlowRunId, TaskRunId = l.TaskRunId };
+        return c.ExecuteAsync(t, "INSERT INTO logs (id, flow_run_id, task_run_id, level, timestamp, message, body) VALUES (@id, @r, @tr, @l, @ts, @m, @b) ON CONFLICT (id) DO NOTHING",
+            ("id", log.Id.ToString()), ("r", log.FlowRunId?.ToString()), ("tr", log.TaskRunId?.ToString()), ("l", log.Level),
+            ("ts", Rows.Time(log.Timestamp)), ("m", log.Message), ("b", Rows.Json(log)));
+    }
 
     // RFC 4180: quote a field holding a comma, quote or line break, doubling the quotes.
     private static string Csv(string value)

@@ -203,6 +203,12 @@ internal static class MissingObjectEndpoints
     private static void EmptyList(IEndpointRouteBuilder api, string pattern)
         => api.MapPost(pattern, async (HttpRequest request) =>
         {
+            // An id in the path is checked as Prefect's typed path parameters are (a bad UUID is a 422).
+            if (request.RouteValues.TryGetValue("id", out var id))
+            {
+                Body.Id(id?.ToString() ?? string.Empty);
+            }
+
             await ObjectBodyAsync(request);
             return Body.Json(Array.Empty<object>());
         });

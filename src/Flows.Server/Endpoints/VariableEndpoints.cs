@@ -65,6 +65,7 @@ internal static class VariableEndpoints
         {
             var create = await Body.ReadAsync<VariableCreateBody>(request);
             Body.CheckName(create.Name, "Variable");
+            CheckLimits(create.Name, create.Value);
             var variable = await db.WriteAsync(async (c, t) =>
             {
                 if (await c.ScalarAsync<string>(t, "SELECT id FROM variables WHERE name = @n", ("n", create.Name)) is not null)
@@ -96,6 +97,7 @@ internal static class VariableEndpoints
     private static Task<int> UpdateAsync(Database db, string column, string value, VariableUpdateBody update, CancellationToken ct)
         => db.WriteAsync(async (c, t) =>
         {
+            CheckLimits(update.Name, update.Value);
             var v = await Rows.OneAsync<Variable>(c, t, $"SELECT body FROM variables WHERE {column} = @v{db.ForUpdate}", ("v", value))
                 ?? throw ApiException.NotFound("Variable");
             if (update.Name is { } name && name != v.Name)
@@ -110,6 +112,20 @@ internal static class VariableEndpoints
             var updated = v with { Name = update.Name ?? v.Name, Value = update.Value ?? v.Value, Tags = update.Tags ?? v.Tags, Updated = DateTimeOffset.UtcNow };
             return await c.ExecuteAsync(t, "UPDATE variables SET name = @n, body = @b WHERE id = @id", ("n", updated.Name), ("b", Rows.Json(updated)), ("id", v.Id.ToString()));
         }, ct);
+
+    // Prefect's limits: a name of at most 255 characters, a value of at most 5,000 characters as JSON.
+    private static void CheckLimits(string? name, JsonElement? value)
+    {
+        Body.CheckLength(name, MaxNameLength, "body", "name");
+        if (value is { } v && v.GetRawText().Length > MaxValueLength)
+        {
+            throw ApiException.Validation(["body", "value"], $"Variable value must be less than {MaxValueLength} characters", "value_error");
+        }
+    }
+
+    private const int MaxNameLength = 255;
+
+    private const int MaxValueLength = 5_000;
 
     private static async Task DeleteAsync(Database db, string column, string value, CancellationToken ct)
     {

@@ -14,6 +14,11 @@ namespace Flows.Server.Endpoints;
 /// <summary>Work pools (Prefect's api/workers.py): create, read, filter, update, delete and get_scheduled_flow_runs.</summary>
 internal static class WorkPoolEndpoints
 {
+    /// <summary>Most runs one get_scheduled_flow_runs answers; a worker asking for more (or not saying) gets this many, and polls again.</summary>
+    public const int MaxScheduledRuns = 1_000;
+
+    private const int MaxDescriptionLength = 10_000;
+
     public static void Map(IEndpointRouteBuilder api, Database db)
     {
         api.MapPost("/work_pools/", async (HttpRequest request, CancellationToken ct) =>
@@ -66,7 +71,17 @@ internal static class WorkPoolEndpoints
             var before = Rows.Time(body.ScheduledBefore ?? DateTimeOffset.UtcNow);
             var after = body.ScheduledAfter is { } a ? Rows.Time(a) : null;
             var names = body.WorkQueueNames is { Count: > 0 } n ? n.ToHashSet() : null;
-            var remaining = body.Limit is { } l and >= 0 ? l : int.MaxValue;
+            if (body.Limit is < 0 or > MaxScheduledRuns)
+            {
+                throw ApiException.Validation(["body", "limit"], $"Input should be between 0 and {MaxScheduledRuns}", "value_error");
+            }
+
+            if (body.WorkQueueNames is { Count: > MaxScheduledRuns })
+            {
+                throw ApiException.Validation(["body", "work_queue_names"], $"List should have at most {MaxScheduledRuns} items", "too_long");
+            }
+
+            var remaining = body.Limit ?? MaxScheduledRuns;
             var polled = new List<WorkQueue>();
             var runs = await db.ReadAsync(async c =>
             {
@@ -97,7 +112,7 @@ internal static class WorkPoolEndpoints
                         }
                     }
 
-                    var take = free == int.MaxValue ? string.Empty : $" LIMIT {free}";
+                    var take = $" LIMIT {free}";
                     found.AddRange(await Rows.ManyAsync<FlowRun>(c, null,
                         "SELECT body FROM flow_runs WHERE work_queue_id = @q AND state_type = 'SCHEDULED' AND next_scheduled_start_time <= @b"
                         + (after is null ? string.Empty : " AND next_scheduled_start_time >= @a") + $" ORDER BY next_scheduled_start_time{take}",
@@ -113,6 +128,17 @@ internal static class WorkPoolEndpoints
         api.MapPatch("/work_pools/{pool}", async (string pool, HttpRequest request, CancellationToken ct) =>
         {
             var update = await Body.ReadAsync<WorkPoolUpdate>(request, allowEmpty: true);
+            if (update.BaseJobTemplate is { ValueKind: not JsonValueKind.Null } template)
+            {
+                BaseJobTemplateValidation.Validate(template);
+            }
+
+            Body.CheckLength(update.Description, MaxDescriptionLength, "body", "description");
+            if (update.ConcurrencyLimit is < 0)
+            {
+                throw ApiException.Validation(["body", "concurrency_limit"], "Input should be greater than or equal to 0", "greater_than_equal");
+            }
+
             await db.WriteAsync(async (c, t) =>
             {
                 var current = await Rows.OneAsync<WorkPool>(c, t, $"SELECT body FROM work_pools WHERE name = @n{db.ForUpdate}", ("n", pool))
@@ -157,9 +183,15 @@ internal static class WorkPoolEndpoints
         var template = create.BaseJobTemplate is { ValueKind: JsonValueKind.Object } t && t.EnumerateObject().Any()
             ? t
             : BaseJobTemplates.ForType(type) ?? JsonDocument.Parse("{}").RootElement.Clone();
-        if (template.EnumerateObject().Any() && (!template.TryGetProperty("job_configuration", out _) || !template.TryGetProperty("variables", out _)))
+        if (create.BaseJobTemplate is { ValueKind: not JsonValueKind.Null } given)
         {
-            throw ApiException.Invalid("The `base_job_template` must contain both a `job_configuration` key and a `variables` key.");
+            BaseJobTemplateValidation.Validate(given);
+        }
+
+        Body.CheckLength(create.Description, MaxDescriptionLength, "body", "description");
+        if (create.ConcurrencyLimit is < 0)
+        {
+            throw ApiException.Validation(["body", "concurrency_limit"], "Input should be greater than or equal to 0", "greater_than_equal");
         }
 
         return await db.WriteAsync(async (c, tx) =>

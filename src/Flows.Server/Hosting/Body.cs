@@ -7,6 +7,15 @@ namespace Flows.Server.Hosting;
 /// <summary>Reads request bodies: malformed JSON or a missing required field is a 422 with the reason.</summary>
 internal static class Body
 {
+    /// <summary>Longest name of any object (flows, runs, deployments, pools, queues, workers, variables, loggers).</summary>
+    public const int MaxNameLength = 500;
+
+    /// <summary>Most schedules one deployment holds (each makes up to 100 future runs).</summary>
+    public const int MaxSchedulesPerDeployment = 100;
+
+    /// <summary>Longest state message (a crash's message carries an exception's text, not a whole log).</summary>
+    public const int MaxStateMessageLength = 64 * 1024;
+
     public static async Task<T> ReadAsync<T>(HttpRequest request, bool allowEmpty = false)
         where T : class, new()
     {
@@ -52,9 +61,32 @@ internal static class Body
             throw ApiException.Invalid($"{what} name must not be empty.");
         }
 
+        CheckLength(name, MaxNameLength, "body", "name");
         if (name.IndexOfAny(['/', '%', '&', '>', '<']) >= 0)
         {
             throw ApiException.Invalid($"{what} name '{name}' must not contain any of / % & > <.");
+        }
+    }
+
+    /// <summary>A 422 naming the field when <paramref name="value"/> is longer than <paramref name="max"/> characters.</summary>
+    public static void CheckLength(string? value, int max, params string[] location)
+    {
+        if (value is not null && value.Length > max)
+        {
+            throw ApiException.Validation(location, $"String should have at most {max} characters", "string_too_long");
+        }
+    }
+
+    /// <summary>The message of a proposed or initial state, within <see cref="MaxStateMessageLength"/>.</summary>
+    public static void CheckState(Flows.Api.Models.StateCreate? state)
+        => CheckLength(state?.Message, MaxStateMessageLength, "body", "state", "message");
+
+    /// <summary>A 422 on <paramref name="location"/> when a deployment would hold more than <see cref="MaxSchedulesPerDeployment"/> schedules.</summary>
+    public static void CheckScheduleCount(int count, params string[] location)
+    {
+        if (count > MaxSchedulesPerDeployment)
+        {
+            throw ApiException.Validation(location, $"A deployment holds at most {MaxSchedulesPerDeployment} schedules; this would make {count}", "too_long");
         }
     }
 }

@@ -18,6 +18,13 @@ internal static class PrefectUiEndpoints
 
     public static bool IsUnderBasePath(PathString path) => path.StartsWithSegments(BasePath);
 
+    /// <summary>
+    /// The app's icons asked for at the root: it sets the tab's icon to <c>/ico/&lt;state&gt;.svg</c> (a path its build
+    /// does not rewrite to the base), and the browser asks for <c>/favicon.ico</c>. Served from the bundle's
+    /// <c>ico/</c>; our UI uses neither path. Public, as the bundle is.
+    /// </summary>
+    public static bool IsRootIcon(PathString path) => path.StartsWithSegments("/ico") || path == "/favicon.ico";
+
     public static void Map(IEndpointRouteBuilder app, PrefectUiBundle bundle, bool authRequired)
     {
         app.MapGet(BasePath + "/ui-settings", () => Results.Json(new UiSettings
@@ -28,6 +35,11 @@ internal static class PrefectUiEndpoints
             Auth = authRequired ? "BASIC" : null,
             V1BaseUrl = BasePath,
         }, UiSettingsJson.Default.UiSettings));
+
+        app.MapGet("/ico/{file}", (HttpContext context, string file) =>
+            bundle.Find("ico/" + file) is { } icon ? Serve(context, icon, immutable: false) : Results.NotFound());
+        app.MapGet("/favicon.ico", (HttpContext context) =>
+            bundle.Find("ico/favicon.ico") is { } icon ? Serve(context, icon, immutable: false) : Results.NotFound());
 
         app.MapGet(BasePath, (HttpContext context) => Serve(context, bundle.Index, immutable: false));
         app.MapGet(BasePath + "/{**path}", (HttpContext context, string? path) =>

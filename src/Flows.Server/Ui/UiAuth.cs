@@ -20,18 +20,46 @@ internal sealed class UiAuth
     public const string CsrfHeader = "X-Flows-Csrf";
 
     private readonly byte[] _secret = RandomNumberGenerator.GetBytes(32);
-    private readonly HashSet<string> _keys;
 
-    public UiAuth(IEnumerable<string> keys) => _keys = keys.ToHashSet(StringComparer.Ordinal);
+    // SHA-256 of each key: compared in fixed time, so neither a key's length nor its first differing byte shows in timing.
+    private readonly byte[][] _keyHashes;
+
+    public UiAuth(IEnumerable<string> keys) => _keyHashes = keys.Distinct(StringComparer.Ordinal).Select(Hash).ToArray();
+
+    /// <summary>Failed logins by address, shared by the API's check and the login form.</summary>
+    public Hosting.LoginThrottle Throttle { get; } = new(TimeProvider.System);
 
     /// <summary>False when the server has no keys: the UI, like the API, is then open (loopback only by default).</summary>
-    public bool Required => _keys.Count > 0;
+    public bool Required => _keyHashes.Length > 0;
 
-    public bool IsKey(string? key) => key is { Length: > 0 } && _keys.Contains(key);
+    /// <summary>Whether <paramref name="key"/> is one of the keys; every key is compared, each in fixed time.</summary>
+    public bool IsKey(string? key)
+    {
+        if (key is not { Length: > 0 })
+        {
+            return false;
+        }
+
+        var hash = Hash(key);
+        var found = false;
+        foreach (var candidate in _keyHashes)
+        {
+            found |= CryptographicOperations.FixedTimeEquals(hash, candidate);
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether the request offers a credential (a header or the cookie), so a refusal counts as a failed login.</summary>
+    public static bool OffersCredential(HttpContext context)
+        => context.Request.Headers.Authorization.Count > 0 || context.Request.Cookies.ContainsKey(CookieName);
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     /// <summary>Paths anyone may fetch: the login page, the static assets and Prefect's UI app (they hold no data).</summary>
     public static bool IsPublic(PathString path)
-        => path == "/api/health" || path == "/login" || path.StartsWithSegments("/ui/assets") || PrefectUi.PrefectUiEndpoints.IsUnderBasePath(path);
+        => path == "/api/health" || path == Endpoints.AdminEndpoints.LivePath || path == "/login" || path.StartsWithSegments("/ui/assets") || PrefectUi.PrefectUiEndpoints.IsUnderBasePath(path)
+           || PrefectUi.PrefectUiEndpoints.IsRootIcon(path);
 
     /// <summary>
     /// The middleware's check: a valid key as a bearer token or as a Basic password, or the cookie (on /api
@@ -39,13 +67,14 @@ internal sealed class UiAuth
     /// </summary>
     public bool IsAuthenticated(HttpContext context)
     {
+        // The scheme is case-insensitive (RFC 9110 section 11.1): "bearer KEY" is as good as "Bearer KEY".
         var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.Ordinal) && IsKey(header["Bearer ".Length..].Trim()))
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && IsKey(header["Bearer ".Length..].Trim()))
         {
             return true;
         }
 
-        if (header.StartsWith("Basic ", StringComparison.Ordinal))
+        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             return IsKey(BasicPassword(header["Basic ".Length..].Trim()));
         }

@@ -63,9 +63,17 @@ internal static class UiEndpoints
                 return await Page(context, auth, "Log in", () => Task.FromResult((403, UiPages.Login(next, auth.TokenFor(null), "The form expired or came from another site: try again."))), loggedIn: false);
             }
 
+            var client = context.Connection.RemoteIpAddress;
+            if (auth.Throttle.RetryAfter(client) is { } wait)
+            {
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return await Page(context, auth, "Log in", () => Task.FromResult((429, UiPages.Login(next, auth.TokenFor(null), "Too many wrong keys from this address: wait a minute and try again."))), loggedIn: false);
+            }
+
             var key = form["key"].ToString();
             if (!auth.IsKey(key))
             {
+                auth.Throttle.RecordFailure(client);
                 // The key typed is never echoed, logged or kept.
                 return await Page(context, auth, "Log in", () => Task.FromResult((401, UiPages.Login(next, auth.TokenFor(null), "That API key is not accepted by this server."))), loggedIn: false);
             }

@@ -29,4 +29,30 @@ public sealed class ServerCommandTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Allow_unauthenticated_without_keys_warns_loudly_before_serving()
+    {
+        var folder = Directory.CreateTempSubdirectory("not-prefect-ui-").FullName;
+        try
+        {
+            // The bad --prefect-ui folder stops the command right after the options are read, so nothing binds 0.0.0.0.
+            var (_, _, err) = await CliTestHelper.RunAsync("server", "start", "--host", "0.0.0.0", "--port", "0", "--allow-unauthenticated", "--prefect-ui", folder);
+
+            Assert.Contains("warning FLOWS3008", err, StringComparison.Ordinal);
+            Assert.Contains("WITHOUT API keys", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Help_describes_allowed_host()
+    {
+        var (_, output, _) = await CliTestHelper.RunAsync("server", "start", "--help");
+
+        Assert.Contains("--allowed-host", output, StringComparison.Ordinal);
+    }
 }
