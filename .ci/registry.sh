@@ -5,7 +5,8 @@
 #       localhost:5001  htpasswd user AWS (Basic challenge, as ECR's registry answers); password in
 #                       $FLOWS_CI_DIR/registry/aws-password (the tests read it from there)
 #   - .NET base images built from this machine's .NET runtime (no mcr.microsoft.com here), pushed to both:
-#       localhost:500{0,1}/dotnet/runtime-deps:10.0 and localhost:500{0,1}/dotnet/runtime:10.0
+#       localhost:500{0,1}/dotnet/runtime-deps:10.0, localhost:500{0,1}/dotnet/runtime:10.0, and
+#       localhost:500{0,1}/dotnet/runtime-deps:10.0-chiseled (no ICU, time zones or shell: for AOT + InvariantGlobalization)
 # Idempotent: running registries are left alone; base images are rebuilt only when missing. Runs as root on a
 # fresh Debian 12 with only the Debian mirror reachable. State lives in $FLOWS_CI_DIR (default /var/tmp/flows-ci).
 # Adapted from ../shared/lab/lab.sh (kept here because CI runs on a clean clone without ../shared).
@@ -64,13 +65,14 @@ for port in 5000 5001; do
   wait_for $port $expected
 done
 
-have_image() { # registry port, repository
+have_image() { # registry port, repository[, tag]
   local creds=(); [ "$1" = 5001 ] && creds=(-u "AWS:$(cat "$R/aws-password")")
   [ "$(curl -s -o /dev/null -w '%{http_code}' "${creds[@]}" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
-        "http://127.0.0.1:$1/v2/$2/manifests/10.0")" = 200 ]
+        "http://127.0.0.1:$1/v2/$2/manifests/${3:-10.0}")" = 200 ]
 }
 
-if ! { have_image 5000 dotnet/runtime && have_image 5000 dotnet/runtime-deps && have_image 5001 dotnet/runtime && have_image 5001 dotnet/runtime-deps; }; then
+if ! { have_image 5000 dotnet/runtime && have_image 5000 dotnet/runtime-deps && have_image 5001 dotnet/runtime && have_image 5001 dotnet/runtime-deps \
+       && have_image 5000 dotnet/runtime-deps 10.0-chiseled && have_image 5001 dotnet/runtime-deps 10.0-chiseled; }; then
   B="$CI_DIR/base"; L=/usr/lib/x86_64-linux-gnu
   dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
   rm -rf "$B"; mkdir -p "$B/deps" "$B/runtime"
@@ -91,6 +93,10 @@ if ! { have_image 5000 dotnet/runtime && have_image 5000 dotnet/runtime-deps && 
   printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1654:1654::/home/app:/usr/sbin/nologin\n' > "$D/etc/passwd"
   printf 'root:x:0:\napp:x:1654:\n' > "$D/etc/group"; chown 1654:1654 "$D/home/app"
   printf 'passwd: files\ngroup: files\nhosts: files dns\n' > "$D/etc/nsswitch.conf"
+  # runtime-deps:10.0-chiseled, the smallest base a Native AOT app with InvariantGlobalization=true runs on, as Microsoft's
+  # -chiseled tags are: runtime-deps without ICU, time zones or a shell (libc, libstdc++, OpenSSL, zlib, CA certificates)
+  C="$B/chiseled"; cp -a "$D" "$C"
+  rm -rf "$C$L"/libicu* "$C/usr/share/zoneinfo" "$C/etc/localtime" "$C/usr/bin/dash" "$C/usr/bin/sh"
   # runtime: the .NET shared runtime on top, as the official runtime image adds it to runtime-deps
   V=$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)
   mkdir -p "$B/runtime/usr/share/dotnet/shared/Microsoft.NETCore.App" "$B/runtime/usr/bin"
@@ -101,12 +107,18 @@ if ! { have_image 5000 dotnet/runtime && have_image 5000 dotnet/runtime-deps && 
   ( cd "$B"
     tar --numeric-owner --sort=name --mtime=@0 -C deps -cf deps.tar .
     tar --numeric-owner --sort=name --mtime=@0 -C runtime -cf runtime.tar .
+    tar --numeric-owner --sort=name --mtime=@0 -C chiseled -cf chiseled.tar .
     umoci init --layout oci
     umoci new --image oci:deps
     umoci raw add-layer --image oci:deps deps.tar
     umoci config --image oci:deps --no-history --architecture amd64 --os linux --config.user 1654 \
       --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env APP_UID=1654 \
       --config.env ASPNETCORE_HTTP_PORTS=8080 --config.env DOTNET_RUNNING_IN_CONTAINER=true
+    umoci new --image oci:chiseled
+    umoci raw add-layer --image oci:chiseled chiseled.tar
+    umoci config --image oci:chiseled --no-history --architecture amd64 --os linux --config.user 1654 \
+      --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env APP_UID=1654 \
+      --config.env DOTNET_RUNNING_IN_CONTAINER=true
     umoci raw add-layer --image oci:deps --tag runtime runtime.tar
     umoci config --image oci:runtime --no-history --config.env "DOTNET_VERSION=$V"
     pw=$(cat "$R/aws-password")
@@ -114,7 +126,8 @@ if ! { have_image 5000 dotnet/runtime && have_image 5000 dotnet/runtime-deps && 
       creds=(); [ "$reg" = localhost:5001 ] && creds=(--dest-creds "AWS:$pw")
       skopeo copy -q --dest-tls-verify=false "${creds[@]}" oci:oci:deps "docker://$reg/dotnet/runtime-deps:10.0"
       skopeo copy -q --dest-tls-verify=false "${creds[@]}" oci:oci:runtime "docker://$reg/dotnet/runtime:10.0"
+      skopeo copy -q --dest-tls-verify=false "${creds[@]}" oci:oci:chiseled "docker://$reg/dotnet/runtime-deps:10.0-chiseled"
     done )
   rm -rf "$B"
 fi
-echo "registries: localhost:5000 (plain), localhost:5001 (user AWS, password in $R/aws-password); base images dotnet/runtime{,-deps}:10.0 on both"
+echo "registries: localhost:5000 (plain), localhost:5001 (user AWS, password in $R/aws-password); base images dotnet/runtime{,-deps}:10.0 and dotnet/runtime-deps:10.0-chiseled on both"

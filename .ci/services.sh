@@ -9,3 +9,4 @@ bash ./registry.sh   # OCI registries on localhost:5000/5001 and .NET base image
 bash ./docker.sh     # Docker Engine on /var/run/docker.sock (docker worker tests; after registry.sh)
 bash ./helm.sh       # helm and kubectl into .tools/bin (chart tests)
 bash ./browser.sh    # chromium and the pinned playwright-core (web UI browser tests)
+bash ./aot.sh        # clang and lld for Native AOT publishes (lean image tests, bench/images)

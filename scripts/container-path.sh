@@ -31,10 +31,17 @@ for _ in $(seq 1 60); do curl -fs "$PREFECT_API_URL/health" >/dev/null && break;
 
 "${CLI[@]}" work-pool create "$POOL" --type docker
 
-echo "==> dotnet publish -p:DeployFlows=true"
+# FLOWS_PUBLISH_AOT=1: a Native AOT image on runtime-deps instead of the default JIT image on runtime.
+IMAGE_PROPERTIES=(-p:ContainerBaseImage=localhost:5000/dotnet/runtime:10.0)
+if [ "${FLOWS_PUBLISH_AOT:-0}" = 1 ]; then
+  bash .ci/aot.sh
+  IMAGE_PROPERTIES=(-p:PublishAot=true -p:ContainerBaseImage=localhost:5000/dotnet/runtime-deps:10.0)
+fi
+
+echo "==> dotnet publish -p:DeployFlows=true ${IMAGE_PROPERTIES[*]}"
 # A dirty checkout gives a '<sha>-dirty' tag and warning FLOWS3502, which this repository otherwise treats as an error.
 dotnet publish samples/hello -c Release -p:DeployFlows=true -p:FlowsWorkPool="$POOL" \
-  -p:ContainerBaseImage=localhost:5000/dotnet/runtime:10.0 -p:MSBuildWarningsNotAsErrors=FLOWS3502 -v q --nologo
+  "${IMAGE_PROPERTIES[@]}" -p:MSBuildWarningsNotAsErrors=FLOWS3502 -v q --nologo
 
 echo "==> docker worker"
 "${CLI[@]}" worker start --pool "$POOL" --type docker &

@@ -12,12 +12,27 @@ internal static class AppImage
 {
     public const string RuntimeImage = "localhost:5000/dotnet/runtime:10.0";
 
-    public static async Task<string> PushAsync(IDockerClient docker, string appDll, string repository, string scratchDirectory)
+    public static Task<string> PushAsync(IDockerClient docker, string appDll, string repository, string scratchDirectory) =>
+        PushAsync(docker, appDll, repository, scratchDirectory, RuntimeImage, ["dotnet", "/app/" + Path.GetFileName(appDll)], onlyFile: false);
+
+    /// <summary>The same on any base with any entrypoint; <paramref name="onlyFile"/> copies the app file alone (a native
+    /// executable), not its folder.</summary>
+    public static async Task<string> PushAsync(IDockerClient docker, string app, string repository, string scratchDirectory, string baseImage, IReadOnlyList<string> entrypoint, bool onlyFile)
     {
         var tag = $"localhost:5000/flows-workers-tests/{repository}:{Guid.NewGuid().ToString("N")[..12]}";
         var context = Path.Combine(scratchDirectory, repository + "-image-" + Guid.NewGuid().ToString("N")[..8]);
-        CopyDirectory(Path.GetDirectoryName(appDll)!, Path.Combine(context, "app"));
-        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {RuntimeImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [\"dotnet\", \"/app/{Path.GetFileName(appDll)}\"]\n");
+        if (onlyFile)
+        {
+            Directory.CreateDirectory(Path.Combine(context, "app"));
+            File.Copy(app, Path.Combine(context, "app", Path.GetFileName(app)));
+        }
+        else
+        {
+            CopyDirectory(Path.GetDirectoryName(app)!, Path.Combine(context, "app"));
+        }
+
+        var command = string.Join(", ", entrypoint.Select(a => $"\"{a}\""));
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {baseImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [{command}]\n");
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using (var tar = new MemoryStream())
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Flows.Api.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,7 +36,7 @@ internal sealed class PrefectTransport
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, PrefectJson.Options)
+            return JsonSerializer.Deserialize(bytes, Metadata<T>())
                 ?? throw new PrefectApiException(response.StatusCode, method.Method, path, "The server answered with an empty body.");
         }
         catch (JsonException ex)
@@ -49,11 +50,18 @@ internal sealed class PrefectTransport
         using var response = await SendRawAsync(method, path, body, idempotent, cancellationToken).ConfigureAwait(false);
     }
 
+    // The client reads and writes through the source-generated metadata only, never reflection, so a type missing
+    // from PrefectJsonContext fails every test that sends it, not just a trimmed app in production.
+    private static JsonTypeInfo<T> Metadata<T>() => (JsonTypeInfo<T>)Metadata(typeof(T));
+
+    private static JsonTypeInfo Metadata(Type type) => PrefectJsonContext.Default.GetTypeInfo(type)
+        ?? throw new InvalidOperationException($"{type} is not in {nameof(PrefectJsonContext)}: add [JsonSerializable(typeof({type.Name}))] to it.");
+
     /// <summary>Returns the successful response, or throws; 404 included (callers may catch it).</summary>
     private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, bool idempotent, CancellationToken cancellationToken)
     {
         // Serialize once so every retry sends the same bytes.
-        var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), PrefectJson.Options);
+        var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, Metadata(body.GetType()));
         var attempts = !idempotent ? 1 : _options.OutageBudget is null ? _options.MaxRetries + 1 : int.MaxValue;
         var started = System.Diagnostics.Stopwatch.StartNew();
         for (var attempt = 1; ; attempt++)

@@ -25,6 +25,7 @@ public static class PublishDiagnosticCodes
     public const string NotAnExe = "FLOWS3531";
     public const string PackageMissing = "FLOWS3532"; // reported by the samples' csproj, before the package exists
     public const string ValidationCrashed = "FLOWS3533"; // ValidateDeployments (plain and design-time builds) failed unexpectedly
+    public const string AotNotLinuxX64 = "FLOWS3534"; // Flows.Build.targets: PublishAot=true compiled for another RID than the image's linux-x64
 
     // Amazon ECR (Flows.Deploy/Aws): 3540–3569.
     public const string AwsConfigurationInvalid = "FLOWS3540";

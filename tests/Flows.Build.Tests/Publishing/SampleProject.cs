@@ -41,6 +41,7 @@ public sealed class SampleProject
                 <ProjectReference Include="{repo}/src/Flows.Generators/Flows.Generators.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
                 <PackageReference Include="Flows.Build" Version="{packageVersion}" PrivateAssets="all" />
               </ItemGroup>
+              <Import Project="{repo}/src/Flows/build/Flows.targets" />
             </Project>
             """);
         File.WriteAllText(Path.Combine(Directory, "nuget.config"), $"""
