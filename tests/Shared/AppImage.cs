@@ -54,7 +54,7 @@ internal static class AppImage
         {
             // Not there: nothing to remove.
         }
-        catch (DockerApiException e) when (e.ResponseBody.Contains("unrecognized image ID", StringComparison.Ordinal))
+        catch (DockerApiException e) when (e.ResponseBody?.Contains("unrecognized image ID", StringComparison.Ordinal) == true)
         {
             // Builds are reproducible, so a parallel test may have pushed the same image under another tag and removed
             // it just now: it is gone either way, which is all this wanted.
