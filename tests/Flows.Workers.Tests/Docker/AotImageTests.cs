@@ -18,7 +18,8 @@ public sealed class AotImageTests : IClassFixture<DockerFixture>
         var pool = "docker-aot-" + Guid.NewGuid().ToString("N")[..8];
         await _fixture.CreateDockerPoolAsync(pool);
         // No command: the image's entrypoint is the native app, the runner when PREFECT__FLOW_RUN_ID is set.
-        var deployment = await _fixture.DeployAsync(pool, "hello", $$"""{ "image": "{{image}}", "auto_remove": true }""", "HelloFlows.cs:hello", """{ "name": "Arthur" }""");
+        // Always: the same image is shared with the fake node's test, whose pull may have left a local copy.
+        var deployment = await _fixture.DeployAsync(pool, "hello", $$"""{ "image": "{{image}}", "image_pull_policy": "Always", "auto_remove": true }""", "HelloFlows.cs:hello", """{ "name": "Arthur" }""");
         var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
         using var output = new StringWriter();
         var worker = new FlowWorker(_fixture.Server.Client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) },
