@@ -81,9 +81,14 @@ public sealed class AwsCredentialChainTests : IAsyncLifetime
     {
         _sts.RoleArn = "arn:aws:iam::123456789012:role/deployer";
         _sts.AddKey("AKIDSOURCE", "source-secret");
-        await File.WriteAllTextAsync(Path.Combine(_dir, "credentials"), "[base]\naws_access_key_id = AKIDSOURCE\naws_secret_access_key = source-secret\n");
-        await File.WriteAllTextAsync(Path.Combine(_dir, "config"), $"""
-            [profile deploy]
+        // The role profile sits in the credentials file, which each resolution reads afresh: the SDK parses the config
+        // file once per process, so a test that rewrites it would depend on which test read it first.
+        await File.WriteAllTextAsync(Path.Combine(_dir, "credentials"), $"""
+            [base]
+            aws_access_key_id = AKIDSOURCE
+            aws_secret_access_key = source-secret
+
+            [deploy]
             role_arn = {_sts.RoleArn}
             source_profile = base
             region = us-east-1
@@ -100,8 +105,7 @@ public sealed class AwsCredentialChainTests : IAsyncLifetime
     {
         _sts.RoleArn = "arn:aws:iam::123456789012:role/someone-else";
         _sts.AddKey("AKIDSOURCE", "source-secret");
-        await File.WriteAllTextAsync(Path.Combine(_dir, "credentials"), "[base]\naws_access_key_id = AKIDSOURCE\naws_secret_access_key = source-secret\n");
-        await File.WriteAllTextAsync(Path.Combine(_dir, "config"), "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\n");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "credentials"), "[base]\naws_access_key_id = AKIDSOURCE\naws_secret_access_key = source-secret\n\n[deploy]\nrole_arn = arn:aws:iam::123456789012:role/deployer\nsource_profile = base\n");
 
         var e = await Assert.ThrowsAsync<AwsException>(() => Resolve(Env(("AWS_PROFILE", "deploy"), ("AWS_ENDPOINT_URL_STS", _sts.Endpoint.ToString()))));
         Assert.Contains("AccessDenied", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
