@@ -105,7 +105,7 @@ await using (var server = await FlowsServer.StartAsync(new FlowsServerOptions { 
     {
         foreach (var variant in round % 2 == 0 ? variants : variants.Reverse())
         {
-            var (firstLog, completed) = await WorkerRunAsync(client, server.ApiUrl, variant.DeploymentId);
+            var (firstLog, completed) = await WorkerRunAsync(client, variant.DeploymentId);
             variant.SubmitToFirstLog.Add(firstLog);
             variant.SubmitToCompleted.Add(completed);
         }
@@ -224,7 +224,7 @@ static DateTimeOffset ParseDockerTime(string stamp)
     return DateTimeOffset.Parse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }
 
-static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectClient client, Uri api, Guid deploymentId)
+static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectClient client, Guid deploymentId)
 {
     var run = await client.Deployments.CreateFlowRunFromDeploymentAsync(deploymentId);
     FlowRun current;
@@ -240,29 +240,11 @@ static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectCli
         throw new InvalidOperationException($"run ended {current.StateName}: {current.State?.Message}");
     }
 
-    var states = await StatesAsync(api, run.Id);
+    // The first time the run entered each state type.
+    var states = (await client.FlowRuns.ReadFlowRunStatesAsync(run.Id)).GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Min(s => s.Timestamp!.Value));
     var logs = await client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [run.Id] } } });
     var first = logs.Min(l => l.Timestamp);
-    return ((first - states["PENDING"]).TotalMilliseconds, (states["COMPLETED"] - states["PENDING"]).TotalMilliseconds);
-}
-
-// The state history (GET /flow_run_states/, not in our client): first timestamp of each state type.
-static async Task<Dictionary<string, DateTimeOffset>> StatesAsync(Uri api, Guid runId)
-{
-    using var http = new HttpClient();
-    using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(api.ToString().TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
-    var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-    foreach (var state in doc.RootElement.EnumerateArray())
-    {
-        var type = state.GetProperty("type").GetString()!;
-        var at = DateTimeOffset.Parse(state.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture);
-        if (!result.TryGetValue(type, out var existing) || at < existing)
-        {
-            result[type] = at;
-        }
-    }
-
-    return result;
+    return ((first - states[StateType.Pending]).TotalMilliseconds, (states[StateType.Completed] - states[StateType.Pending]).TotalMilliseconds);
 }
 
 static double Median(List<double> values)
