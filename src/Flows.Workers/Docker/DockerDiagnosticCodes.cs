@@ -26,4 +26,7 @@ public static class DockerDiagnosticCodes
 
     /// <summary>A job variable has a value the docker worker cannot use (e.g. <c>mem_limit</c> "lots").</summary>
     public const string BadJobVariable = "FLOWS4026";
+
+    /// <summary>The API key could not be written into the created container (the Engine failed every attempt).</summary>
+    public const string ApiKeyWriteFailed = "FLOWS4027";
 }
