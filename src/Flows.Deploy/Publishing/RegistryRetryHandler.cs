@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Flows.Deploy.Publishing;
 
 /// <summary>
-/// Retries registry calls answered with a transient status, or failing at the socket, waiting as
-/// <see cref="RetryDelay"/> says (the server's <c>Retry-After</c>, else exponential backoff with jitter, capped). The SDK's own push retries only socket errors; registries (ECR, Docker Hub, an overloaded
-/// mirror) answer 429/503 under load, and every call a push makes is safe to repeat: HEADs, a monolithic blob PUT of
+/// Retries registry calls answered with a transient status, or failing at the socket, waiting as <see cref="RetryDelay"/>
+/// says (the server's <c>Retry-After</c>, else exponential backoff with jitter, capped). The SDK's own push retries only
+/// socket errors; registries (ECR, Docker Hub, an overloaded mirror) answer 429/503 under load, and every call a push makes is safe to repeat: HEADs, a monolithic blob PUT of
 /// content-addressed bytes, and a manifest PUT of the same bytes.
 /// </summary>
 public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, TimeSpan? baseDelay = null) : DelegatingHandler

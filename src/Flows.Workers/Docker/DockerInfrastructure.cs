@@ -220,11 +220,11 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
             if (attempt >= KeyWriteAttempts)
             {
-                throw new DockerJobException($"{DockerDiagnosticCodes.ApiKeyWriteFailed}: writing the API key into container {id[..Math.Min(12, id.Length)]} failed {attempt} times ({failure.Message}); the container was removed unstarted. Check the Docker Engine's health, or set {ApiKeyInEnvVariable}=true to pass the key in the environment instead.");
+                throw new DockerJobException($"{DockerDiagnosticCodes.ApiKeyWriteFailed}: writing the API key into container {Short(id)} failed {attempt} times ({failure.Message}); the container was removed unstarted. Check the Docker Engine's health, or set {ApiKeyInEnvVariable}=true to pass the key in the environment instead.");
             }
 
             var delay = Flows.Shared.RetryDelay.Next(attempt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
-            Say($"Writing the API key into container {id[..Math.Min(12, id.Length)]} failed ({failure.Message}); retrying in {delay.TotalSeconds:0.0} s.");
+            Say($"Writing the API key into container {Short(id)} failed ({failure.Message}); retrying in {delay.TotalSeconds:0.0} s.");
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
