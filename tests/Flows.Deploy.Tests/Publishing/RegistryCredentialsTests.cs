@@ -1,7 +1,7 @@
 using System.Text;
 using Flows.Deploy.Publishing;
 
-namespace Flows.Build.Tests.Unit;
+namespace Flows.Deploy.Tests.Publishing;
 
 public sealed class RegistryCredentialsTests : IDisposable
 {
