@@ -34,26 +34,14 @@ dotnet pack src/Flows.Build -c Release -o artifacts/feed -v q --nologo
 rm -rf "$HOME/.nuget/packages/flows.build/0.1.0"   # NuGet caches a version forever; take this checkout's tasks
 
 echo "==> the worker chart's RBAC (helm template), and a token Secret for its ServiceAccount"
-HELM_CACHE_HOME="$STATE/helm" HELM_CONFIG_HOME="$STATE/helm" HELM_DATA_HOME="$STATE/helm" \
-  .tools/bin/helm template flows-worker deploy/charts/flows-worker --namespace "$NAMESPACE" --set worker.config.workPool="$POOL" \
-  --show-only templates/serviceaccount.yaml --show-only templates/role.yaml --show-only templates/rolebinding.yaml > "$STATE/chart-rbac.yaml"
-cat > "$STATE/token-secret.yaml" <<YAML
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: flows-worker-token
-  namespace: $NAMESPACE
-  annotations:
-    kubernetes.io/service-account.name: flows-worker
-YAML
+bash scripts/lib/worker-rbac.sh "$NAMESPACE" --set worker.config.workPool="$POOL" > "$STATE/chart-rbac.yaml"
 
 echo "==> fake Kubernetes API server (RBAC, Docker node) and our server on $PREFECT_API_URL"
 SERVER= FAKE_PID= WORKER=
 cleanup() { kill ${WORKER:-} ${SERVER:-} ${FAKE_PID:-} 2>/dev/null || true; wait ${FAKE_PID:-} 2>/dev/null || true; }
 trap cleanup EXIT
 "${FAKE[@]}" --state-dir "$STATE" --namespace "$NAMESPACE" --rbac --docker-node --clock-rate 10 \
-  --apply "$STATE/chart-rbac.yaml" --apply "$STATE/token-secret.yaml" --kubeconfig-from "$NAMESPACE/flows-worker-token" \
+  --apply "$STATE/chart-rbac.yaml" --kubeconfig-from "$NAMESPACE/flows-worker-token" \
   > "$STATE/fake.log" 2>&1 &
 FAKE_PID=$!
 "${CLI[@]}" server start --port "$PORT" > "$FLOWS_HOME.server.log" 2>&1 &

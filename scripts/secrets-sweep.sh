@@ -43,19 +43,9 @@ printf '{"auths":{"localhost:5001":{"auth":"%s"}}}\n' "$REGISTRY_AUTH" > "$DOCKE
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api" PREFECT_API_KEY="$API_KEY"
 
 echo "==> our server (the key required), the fake Kubernetes API server with the worker chart's RBAC and the key's Secret"
-.tools/bin/helm template flows-worker deploy/charts/flows-worker --namespace "$NAMESPACE" \
-  --set worker.config.workPool=kubernetes --set worker.serverApiConfig.apiKeySecret.name=flows-worker-api-key \
-  --show-only templates/serviceaccount.yaml --show-only templates/role.yaml --show-only templates/rolebinding.yaml > "$WORK/chart-rbac.yaml"
+bash scripts/lib/worker-rbac.sh "$NAMESPACE" --set worker.config.workPool=kubernetes \
+  --set worker.serverApiConfig.apiKeySecret.name=flows-worker-api-key > "$WORK/chart-rbac.yaml"
 cat > "$SECRETS/objects.yaml" <<YAML
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: flows-worker-token
-  namespace: $NAMESPACE
-  annotations:
-    kubernetes.io/service-account.name: flows-worker
----
 apiVersion: v1
 kind: Secret
 metadata:

@@ -12,8 +12,8 @@ using Flows.Deploy.Project;
 // and the bytes it allocated (median, per deployment).
 var phases = args.Contains("--phases");
 args = args.Where(a => a != "--phases").ToArray();
-var large = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
-var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
+var large = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
+var runs = args.Length > 1 && !args[0].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
 // Under the build output, i.e. inside the repository: the shell step runs `git rev-parse`, as in a real project.
 var root = Path.Combine(AppContext.BaseDirectory, "work");
 Directory.CreateDirectory(root);
@@ -141,6 +141,30 @@ async Task Phases(string dir, int expected)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {expected,4} deployments, {names[i],-40} {times[i][times[i].Count / 2],8:F2} ms {bytes[i][bytes[i].Count / 2] / 1024.0 / expected,9:F1} KiB/deployment"));
     }
+}
+
+// --cold plan|validate N: one cold run in this fresh process (the JIT and the libraries' first use included), timed
+// in process so the runtime's own start is left out: `plan` is what `flows-deploy deploy --dry-run` runs, `validate`
+// what a plain or IDE build's ValidateDeployments task runs. bench/deploy/cold.sh alternates builds of this with and
+// without a piece of code and takes the medians.
+if (Array.IndexOf(args, "--cold") is >= 0 and var at)
+{
+    var what = args[at + 1];
+    var size = int.Parse(args[at + 2], CultureInfo.InvariantCulture);
+    var dir = Project(size);
+    var watch = Stopwatch.StartNew();
+    var planned = what == "plan"
+        ? (await new DeploymentPlanner().PlanAsync(new DeployRequest { Project = dir, ManifestAssembly = manifest, All = true, DryRun = true })).Deployments.Count
+        : (await new Flows.Deploy.Validation.DeploymentValidator().ValidateAsync(new Flows.Deploy.Validation.ValidationRequest { ProjectFile = dir, ManifestAssembly = manifest })) is { HasErrors: false, Complete: true } result ? result.Deployments : -1;
+    watch.Stop();
+    if (planned != size)
+    {
+        throw new InvalidOperationException($"{what}: {planned} deployments, expected {size}");
+    }
+
+    Console.WriteLine(watch.Elapsed.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
+    Directory.Delete(dir, recursive: true);
+    return 0;
 }
 
 var one = Project(1);

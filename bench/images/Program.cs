@@ -54,7 +54,11 @@ foreach (var variant in variants)
     Console.WriteLine($"built {variant.Image} in {variant.BuildSeconds:0} s");
 }
 
-// Start-up from `docker start`, alternating the order each round.
+// Start-up from `docker start`, alternating the order each round. Each round also starts the Engine's floor: a shell
+// printing one line on the runtime-deps base, so what the Engine itself costs (namespaces, mounts, network) is measured
+// beside what the app adds to it.
+var floor = new List<double>();
+await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = variants[1].Base }, null, new Progress<JSONMessage>());
 for (var round = 0; round < runs; round++)
 {
     foreach (var variant in round % 2 == 0 ? variants : variants.Reverse())
@@ -64,6 +68,8 @@ for (var round = 0; round < runs; round++)
         variant.StartToCompleted.Add(completed);
         variant.ProcessToFirstLog.Add(processToFirstLog);
     }
+
+    floor.Add((await DockerStartAsync(docker, variants[1].Base, ["/usr/bin/sh", "-c", "echo 'Finished in state Completed()'"])).FirstLog);
 }
 
 // The deployed path: the docker worker on the embedded server.
@@ -99,7 +105,7 @@ await using (var server = await FlowsServer.StartAsync(new FlowsServerOptions { 
     {
         foreach (var variant in round % 2 == 0 ? variants : variants.Reverse())
         {
-            var (firstLog, completed) = await WorkerRunAsync(client, server.ApiUrl, variant.DeploymentId);
+            var (firstLog, completed) = await WorkerRunAsync(client, variant.DeploymentId);
             variant.SubmitToFirstLog.Add(firstLog);
             variant.SubmitToCompleted.Add(completed);
         }
@@ -122,6 +128,7 @@ var jit = variants[0];
 var aot = variants[1];
 Console.WriteLine();
 Console.WriteLine($"medians of {runs} runs each; 'app layer' is the image's last layer (the app), compressed.");
+Console.WriteLine($"the Engine's own floor, `docker start` → the first line of `sh -c echo` on {variants[1].Base.Replace("localhost:5000/", "", StringComparison.Ordinal)}: {Median(floor):0} ms; above it: jit {Median(jit.StartToFirstLog) - Median(floor):0} ms, aot {Median(aot.StartToFirstLog) - Median(floor):0} ms");
 Console.WriteLine($"aot vs jit: start→first log {Median(jit.StartToFirstLog) / Median(aot.StartToFirstLog):0.0}x faster, process→first log {Median(jit.ProcessToFirstLog) / Median(aot.ProcessToFirstLog):0.0}x, submit→first log {Median(jit.SubmitToFirstLog) / Median(aot.SubmitToFirstLog):0.0}x, uncompressed {(double)jit.Uncompressed / aot.Uncompressed:0.0}x smaller");
 Console.WriteLine("reference, quoted and not measured here: Prefect's own image \"is about 770 MB\" (Prefect issue #17599; about 310 MB for a client-only build).");
 return 0;
@@ -166,9 +173,11 @@ static async Task<(long Total, long AppLayer)> RegistrySizesAsync(string reposit
     return (layers.Sum() + manifest.RootElement.GetProperty("config").GetProperty("size").GetInt64(), layers[^1]);
 }
 
-static async Task<(double FirstLog, double Completed, double ProcessToFirstLog)> DockerStartAsync(DockerClient docker, string image)
+static async Task<(double FirstLog, double Completed, double ProcessToFirstLog)> DockerStartAsync(DockerClient docker, string image, IList<string>? entrypoint = null)
 {
-    var created = await docker.Containers.CreateContainerAsync(new CreateContainerParameters { Image = image, Cmd = ["--name", "Marvin"] });
+    var created = await docker.Containers.CreateContainerAsync(entrypoint is null
+        ? new CreateContainerParameters { Image = image, Cmd = ["--name", "Marvin"] }
+        : new CreateContainerParameters { Image = image, Entrypoint = entrypoint });
     try
     {
         var issued = DateTimeOffset.UtcNow;
@@ -215,7 +224,7 @@ static DateTimeOffset ParseDockerTime(string stamp)
     return DateTimeOffset.Parse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }
 
-static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectClient client, Uri api, Guid deploymentId)
+static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectClient client, Guid deploymentId)
 {
     var run = await client.Deployments.CreateFlowRunFromDeploymentAsync(deploymentId);
     FlowRun current;
@@ -231,29 +240,11 @@ static async Task<(double FirstLog, double Completed)> WorkerRunAsync(PrefectCli
         throw new InvalidOperationException($"run ended {current.StateName}: {current.State?.Message}");
     }
 
-    var states = await StatesAsync(api, run.Id);
+    // The first time the run entered each state type.
+    var states = (await client.FlowRuns.ReadFlowRunStatesAsync(run.Id)).GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Min(s => s.Timestamp!.Value));
     var logs = await client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [run.Id] } } });
     var first = logs.Min(l => l.Timestamp);
-    return ((first - states["PENDING"]).TotalMilliseconds, (states["COMPLETED"] - states["PENDING"]).TotalMilliseconds);
-}
-
-// The state history (GET /flow_run_states/, not in our client): first timestamp of each state type.
-static async Task<Dictionary<string, DateTimeOffset>> StatesAsync(Uri api, Guid runId)
-{
-    using var http = new HttpClient();
-    using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(api.ToString().TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
-    var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-    foreach (var state in doc.RootElement.EnumerateArray())
-    {
-        var type = state.GetProperty("type").GetString()!;
-        var at = DateTimeOffset.Parse(state.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture);
-        if (!result.TryGetValue(type, out var existing) || at < existing)
-        {
-            result[type] = at;
-        }
-    }
-
-    return result;
+    return ((first - states[StateType.Pending]).TotalMilliseconds, (states[StateType.Completed] - states[StateType.Pending]).TotalMilliseconds);
 }
 
 static double Median(List<double> values)

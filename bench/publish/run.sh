@@ -2,7 +2,8 @@
 # Publish bench (issue: dotnet publish -p:DeployFlows=true). One script, ratios measured in the same run:
 #   overhead  = dotnet publish -p:DeployFlows=true  ÷  bare dotnet publish -t:PublishContainer to the same registry
 #               (target ≤ 1.15); every timed publish compiles a changed source and pushes a new image;
-#   no-change = a second DeployFlows publish of the same commit: blobs uploaded (target 0);
+#   no-change = a second DeployFlows publish of the same commit: blobs uploaded (target 0), and its time ÷ a no-op
+#               `dotnet publish` (no DeployFlows) of the same project (target ≤ 1.3);
 #   sharing   = 20 deployments sharing one image ÷ 1 deployment, both DeployFlows publishes (target ≤ 1.2).
 # Medians over ROUNDS rounds; the order of the two sides alternates per round.
 # Usage: bash bench/publish/run.sh [ROUNDS=3]   — needs the registry on localhost:5000 with .NET base images
@@ -116,8 +117,12 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
 done
 
-echo "==> no-change republish"
-timed again deploy
+echo "==> no-change republish of a clean commit vs a no-op dotnet publish (no DeployFlows) of the same project"
+noop() { dotnet publish "$APP/hello.csproj" -c Release -v q --nologo; }
+noop >/dev/null  # the no-op side starts from its own up-to-date publish output
+for r in $(seq 1 "$ROUNDS"); do
+  if [ $((r % 2)) -eq 1 ]; then timed again deploy; timed noop noop; else timed noop noop; timed again deploy; fi
+done
 IMAGE_JSON=$APP/obj/Release/flows/image.json
 python3 - "$WORK/times" "$IMAGE_JSON" <<'PY'
 import json, statistics, sys
@@ -133,7 +138,9 @@ print(f"{'bare PublishContainer, median s':<58} {m['bare']:>10.2f}")
 print(f"{'DeployFlows=true publish, median s':<58} {m['deploy']:>10.2f}")
 print(f"{'overhead (deploy / bare)':<58} {m['deploy'] / m['bare']:>10.2f} {'<= 1.15':>8}")
 print(f"{'no-change republish: blobs uploaded (pushed: ' + str(image['pushed']).lower() + ')':<58} {image['blobs_uploaded']:>10} {'0':>8}")
-print(f"{'no-change republish, s':<58} {m['again']:>10.2f}")
+print(f"{'no-change republish of a clean commit, median s':<58} {m['again']:>10.2f}")
+print(f"{'no-op dotnet publish (no DeployFlows), median s':<58} {m['noop']:>10.2f}")
+print(f"{'no-change republish / no-op publish':<58} {m['again'] / m['noop']:>10.2f} {'<= 1.3':>8}")
 print(f"{'1 deployment, median s':<58} {m['one']:>10.2f}")
 print(f"{'20 deployments sharing one image, median s':<58} {m['twenty']:>10.2f}")
 print(f"{'sharing (20 / 1)':<58} {m['twenty'] / m['one']:>10.2f} {'<= 1.2':>8}")

@@ -90,12 +90,13 @@ for (var i = 0; i < runs; i++)
         return 1;
     }
 
-    var states = await StatesAsync(server.ApiUrl, run.Id);
+    // The first time the run entered each state type.
+    var states = (await client.FlowRuns.ReadFlowRunStatesAsync(run.Id)).GroupBy(s => s.Type).ToDictionary(g => g.Key, g => g.Min(s => s.Timestamp!.Value));
     var logs = await client.Logs.ReadLogsAsync(new LogFilterRequest { Logs = new LogFilter { FlowRunId = new IdFilter { Any = [run.Id] } } });
-    var created = run.Created ?? states["SCHEDULED"];
-    dispatch.Add((states["PENDING"] - created).TotalMilliseconds);
-    start.Add((logs.First(l => l.Message.StartsWith("Beginning flow run", StringComparison.Ordinal)).Timestamp - states["PENDING"]).TotalMilliseconds);
-    finish.Add((states["COMPLETED"] - logs.First(l => l.Message == "Hello, Marvin!").Timestamp).TotalMilliseconds);
+    var created = run.Created ?? states[StateType.Scheduled];
+    dispatch.Add((states[StateType.Pending] - created).TotalMilliseconds);
+    start.Add((logs.First(l => l.Message.StartsWith("Beginning flow run", StringComparison.Ordinal)).Timestamp - states[StateType.Pending]).TotalMilliseconds);
+    finish.Add((states[StateType.Completed] - logs.First(l => l.Message == "Hello, Marvin!").Timestamp).TotalMilliseconds);
 }
 
 await stop.CancelAsync();
@@ -115,25 +116,6 @@ static double Percentile(List<double> values, int p)
 {
     var sorted = values.Order().ToList();
     return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
-}
-
-// The state history (GET /flow_runs/{id}/states isn't in our client): first timestamp of each state type.
-static async Task<Dictionary<string, DateTimeOffset>> StatesAsync(Uri api, Guid runId)
-{
-    using var http = new HttpClient();
-    using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(api.ToString().TrimEnd('/') + $"/flow_run_states/?flow_run_id={runId}")));
-    var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-    foreach (var state in doc.RootElement.EnumerateArray())
-    {
-        var type = state.GetProperty("type").GetString()!;
-        var at = DateTimeOffset.Parse(state.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture);
-        if (!result.TryGetValue(type, out var existing) || at < existing)
-        {
-            result[type] = at;
-        }
-    }
-
-    return result;
 }
 
 int Arg(string name, int fallback)

@@ -129,9 +129,8 @@ public static class FlowsServer
             return;
         }
 
-        if (auth.Required && !Ui.UiAuth.IsPublic(context.Request.Path) && throttle.RetryAfter(context.Connection.RemoteIpAddress) is { } wait)
+        if (auth.Required && !Ui.UiAuth.IsPublic(context.Request.Path) && throttle.MustWait(context))
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteErrorAsync(context, HttpStatusCode.TooManyRequests, "Too many failed logins from this address: wait for Retry-After seconds.").ConfigureAwait(false);
             return;
         }

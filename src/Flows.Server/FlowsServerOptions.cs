@@ -112,11 +112,7 @@ public sealed record FlowsServerOptions
     internal static bool IsLoopback(string host)
         => host == "localhost" || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
 
-    /// <summary>A number of seconds (0 or more) from a variable, or <paramref name="fallback"/> when unset or not one.</summary>
-    private static TimeSpan Seconds(string? text, TimeSpan fallback) =>
-        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
-            ? TimeSpan.FromSeconds(seconds)
-            : fallback;
+    private static TimeSpan Seconds(string? text, TimeSpan fallback) => Flows.Shared.SettingValues.Seconds(text) ?? fallback;
 
     /// <summary>A whole number from 1 to int.MaxValue from a variable, or <paramref name="fallback"/> when unset or not one.</summary>
     private static long Count(string? text, long fallback)

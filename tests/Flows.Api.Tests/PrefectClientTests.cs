@@ -108,6 +108,10 @@ public class PrefectClientTests
     [InlineData("nonsense", 300.0)]
     [InlineData("42", 42.0)]
     [InlineData("0.5", 0.5)]
+    [InlineData("-3", 300.0)]
+    [InlineData("NaN", 300.0)]
+    [InlineData("Infinity", 300.0)] // TimeSpan.FromSeconds would throw: a bad setting must not crash the runner
+    [InlineData("1e300", 300.0)]
     public void The_outage_budget_of_a_long_running_process_comes_from_its_variable_or_is_five_minutes(string? value, double seconds)
     {
         var options = new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse("http://127.0.0.1:4200/api") }.ForLongRunningProcess(

@@ -147,6 +147,10 @@ public abstract class ServerContractTests(ServerFixture fixture)
             FlowRuns = new FlowRunFilter { DeploymentId = new DeploymentIdFilter { Any = [deployment.Id] }, State = new FlowRunStateFilter { Type = new StateTypeFilter { Any = [StateType.Completed] } } },
         });
         Assert.Equal(run.Id, Assert.Single(runs).Id);
+
+        var history = await Client.FlowRuns.ReadFlowRunStatesAsync(run.Id);
+        Assert.Equal([StateType.Scheduled, StateType.Pending, StateType.Running, StateType.Completed], history.OrderBy(h => h.Timestamp).Select(h => h.Type));
+        Assert.Equal("done", history.Single(h => h.Type == StateType.Completed).Message);
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public interface IFlowRunOperations
 
     /// <summary><c>PATCH /flow_runs/{id}/labels</c>: merges labels into the run's.</summary>
     Task UpdateFlowRunLabelsAsync(Guid id, IDictionary<string, JsonElement> labels, CancellationToken cancellationToken = default);
+
+    /// <summary><c>GET /flow_run_states/?flow_run_id=</c>: every state the run has been in.</summary>
+    Task<IReadOnlyList<State>> ReadFlowRunStatesAsync(Guid flowRunId, CancellationToken cancellationToken = default);
 }
 
 internal sealed class FlowRunOperations(PrefectTransport transport) : IFlowRunOperations
@@ -54,4 +57,7 @@ internal sealed class FlowRunOperations(PrefectTransport transport) : IFlowRunOp
 
     public Task UpdateFlowRunLabelsAsync(Guid id, IDictionary<string, JsonElement> labels, CancellationToken cancellationToken = default)
         => transport.SendAsync(HttpMethod.Patch, $"flow_runs/{id}/labels", labels, idempotent: true, cancellationToken);
+
+    public async Task<IReadOnlyList<State>> ReadFlowRunStatesAsync(Guid flowRunId, CancellationToken cancellationToken = default)
+        => await transport.SendAsync<List<State>>(HttpMethod.Get, $"flow_run_states/?flow_run_id={flowRunId}", null, idempotent: true, cancellationToken).ConfigureAwait(false);
 }

@@ -54,11 +54,7 @@ public sealed record PrefectClientOptions
     public PrefectClientOptions ForLongRunningProcess(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
-        var text = getVariable(OutageBudgetVariable);
-        var budget = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
-            ? TimeSpan.FromSeconds(seconds)
-            : DefaultOutageBudget;
-        return this with { OutageBudget = budget };
+        return this with { OutageBudget = Flows.Shared.SettingValues.Seconds(getVariable(OutageBudgetVariable)) ?? DefaultOutageBudget };
     }
 
     /// <summary>

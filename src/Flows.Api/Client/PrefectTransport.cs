@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Flows.Api.Json;
+using Flows.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -89,8 +90,8 @@ internal sealed class PrefectTransport
                 return response;
             }
 
-            var retriable = failure is not null || IsRetriable(response!.StatusCode);
-            var delay = retriable ? RetryDelay(attempt, response) : TimeSpan.Zero;
+            var retriable = failure is not null || RetryDelay.IsTransient(response!.StatusCode);
+            var delay = retriable ? RetryDelay.Next(attempt, _options.InitialRetryDelay, _options.MaxRetryDelay, response?.Headers.RetryAfter) : TimeSpan.Zero;
             if (!retriable || attempt >= attempts || started.Elapsed + delay > (_options.OutageBudget ?? TimeSpan.MaxValue))
             {
                 if (failure is not null)
@@ -131,29 +132,5 @@ internal sealed class PrefectTransport
         }
 
         return request;
-    }
-
-    private static bool IsRetriable(HttpStatusCode status)
-        => status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
-            or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
-
-    private TimeSpan RetryDelay(int attempt, HttpResponseMessage? response)
-    {
-        var retryAfter = response?.Headers.RetryAfter;
-        if (retryAfter?.Delta is { } delta)
-        {
-            return delta < _options.MaxRetryDelay ? delta : _options.MaxRetryDelay;
-        }
-
-        if (retryAfter?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < _options.MaxRetryDelay ? wait : _options.MaxRetryDelay;
-        }
-
-        // Exponential with "equal jitter": half fixed, half random, so parallel clients spread out.
-        var exponential = _options.InitialRetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        var capped = Math.Min(exponential, _options.MaxRetryDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
     }
 }

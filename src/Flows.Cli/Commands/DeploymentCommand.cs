@@ -157,6 +157,23 @@ internal sealed class DeploymentCommand : Command
         };
     }
 
+    /// <summary>Reads the deployment named <c>flow/deployment</c> and acts on it; a bad name or an API error is the command's failure.</summary>
+    private static async Task<int> WithDeploymentAsync(CliConsole console, string name, Func<PrefectClient, DeploymentResponse, Task> action, CancellationToken cancellationToken)
+    {
+        if (DeploymentKey.TryParse(name) is not { } key)
+        {
+            return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
+        }
+
+        await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken).ConfigureAwait(false);
+        var client = session.Client;
+        return await ApiCall.RunAsync(console, client, async () =>
+        {
+            var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
+            await action(client, deployment).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
     private sealed class InspectCommand : Command
     {
         private static readonly Argument<string> NameArgument = new("name") { Description = "flow/deployment." };
@@ -164,22 +181,8 @@ internal sealed class DeploymentCommand : Command
         public InspectCommand(CliConsole console) : base("inspect", "Print a deployment (JSON).")
         {
             Arguments.Add(NameArgument);
-            SetAction(async (parse, cancellationToken) =>
-            {
-                var name = parse.GetValue(NameArgument)!;
-                if (DeploymentKey.TryParse(name) is not { } key)
-                {
-                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
-                }
-
-                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
-                var client = session.Client;
-                return await ApiCall.RunAsync(console, client, async () =>
-                {
-                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
-                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(deployment, new JsonSerializerOptions(PrefectJson.Options) { WriteIndented = true })).ConfigureAwait(false);
-                }).ConfigureAwait(false);
-            });
+            SetAction((parse, cancellationToken) => WithDeploymentAsync(console, parse.GetValue(NameArgument)!, (_, deployment) =>
+                console.Out.WriteLineAsync(JsonSerializer.Serialize(deployment, new JsonSerializerOptions(PrefectJson.Options) { WriteIndented = true })), cancellationToken));
         }
     }
 
@@ -190,23 +193,11 @@ internal sealed class DeploymentCommand : Command
         public DeleteCommand(CliConsole console) : base("delete", "Delete a deployment (its flow runs stay).")
         {
             Arguments.Add(NameArgument);
-            SetAction(async (parse, cancellationToken) =>
+            SetAction((parse, cancellationToken) => WithDeploymentAsync(console, parse.GetValue(NameArgument)!, async (client, deployment) =>
             {
-                var name = parse.GetValue(NameArgument)!;
-                if (DeploymentKey.TryParse(name) is not { } key)
-                {
-                    return console.Fail(CliDiagnosticCodes.CommandLineInvalid, $"'{name}' is not flow/deployment", DeploymentKey.Fix);
-                }
-
-                await using var session = await ApiConnection.OpenRequiredAsync(console, cancellationToken);
-                var client = session.Client;
-                return await ApiCall.RunAsync(console, client, async () =>
-                {
-                    var deployment = await client.Deployments.ReadDeploymentByNameAsync(key.Flow, key.Name, cancellationToken).ConfigureAwait(false);
-                    await client.Deployments.DeleteDeploymentAsync(deployment.Id, cancellationToken).ConfigureAwait(false);
-                    await console.Out.WriteLineAsync($"Deleted deployment {name}.").ConfigureAwait(false);
-                }).ConfigureAwait(false);
-            });
+                await client.Deployments.DeleteDeploymentAsync(deployment.Id, cancellationToken).ConfigureAwait(false);
+                await console.Out.WriteLineAsync($"Deleted deployment {parse.GetValue(NameArgument)}.").ConfigureAwait(false);
+            }, cancellationToken));
         }
     }
 

@@ -81,9 +81,8 @@ internal sealed class WorkerCommand : Command
         }
 
         private static TimeSpan HealthWindow(TimeSpan pollInterval) =>
-            Environment.GetEnvironmentVariable(HealthWindowVariable) is { Length: > 0 } text
-                && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-                ? TimeSpan.FromSeconds(seconds)
+            Flows.Shared.SettingValues.Seconds(Environment.GetEnvironmentVariable(HealthWindowVariable)) is { } window && window > TimeSpan.Zero
+                ? window
                 : WorkerHealth.WindowFor(pollInterval);
     }
 }

@@ -83,7 +83,7 @@ public sealed class EcrClient(Uri endpoint, string region, AwsCredentials creden
             catch (EcrApiException e) when (attempt < AwsThrottling.MaxAttempts && AwsThrottling.IsThrottling(e.ErrorType, e.Status))
             {
                 // Signed again on the next attempt: the signature carries the time.
-                await Task.Delay(AwsThrottling.Delay(attempt, ThrottleBaseDelay), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(RetryDelay.Next(attempt, ThrottleBaseDelay, AwsThrottling.MaxDelay), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -1,11 +1,10 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace Flows.Deploy.Publishing;
 
 /// <summary>
-/// Retries registry calls answered 429 or 5xx, or failing at the socket, with exponential backoff (honouring
-/// <c>Retry-After</c>, capped). The SDK's own push retries only socket errors; registries (ECR, Docker Hub, an overloaded
+/// Retries registry calls answered with a transient status, or failing at the socket, waiting as
+/// <see cref="RetryDelay"/> says (the server's <c>Retry-After</c>, else exponential backoff with jitter, capped). The SDK's own push retries only socket errors; registries (ECR, Docker Hub, an overloaded
 /// mirror) answer 429/503 under load, and every call a push makes is safe to repeat: HEADs, a monolithic blob PUT of
 /// content-addressed bytes, and a manifest PUT of the same bytes.
 /// </summary>
@@ -26,7 +25,7 @@ public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, Ti
             try
             {
                 response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                if (!IsTransient(response.StatusCode) || attempt >= maxAttempts)
+                if (!RetryDelay.IsTransient(response.StatusCode) || attempt >= maxAttempts)
                 {
                     return response;
                 }
@@ -38,7 +37,7 @@ public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, Ti
                 why = e.Message;
             }
 
-            var delay = Delay(attempt, response);
+            var delay = RetryDelay.Next(attempt, _baseDelay, MaxDelay, response?.Headers.RetryAfter);
             response?.Dispose();
             Retries++;
             // Information, not Warning: a retried call that then succeeds is not something to fail a build over.
@@ -46,16 +45,5 @@ public sealed class RegistryRetryHandler(ILogger logger, int maxAttempts = 5, Ti
                 request.Method, request.RequestUri?.AbsolutePath, request.RequestUri?.Authority, why, delay.TotalSeconds, attempt + 1, maxAttempts);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private TimeSpan Delay(int attempt, HttpResponseMessage? response)
-    {
-        var retryAfter = response?.Headers.RetryAfter;
-        var hinted = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        var backoff = _baseDelay * Math.Pow(2, attempt - 1);
-        var delay = hinted is { } h && h > TimeSpan.Zero ? h : backoff;
-        return delay > MaxDelay ? MaxDelay : delay;
     }
 }

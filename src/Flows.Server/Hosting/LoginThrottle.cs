@@ -21,7 +21,7 @@ internal sealed class LoginThrottle(TimeProvider time)
     private readonly ConcurrentDictionary<IPAddress, Failures> _failures = new();
 
     /// <summary>How long <paramref name="client"/> must wait, or null when it may try.</summary>
-    public TimeSpan? RetryAfter(IPAddress? client)
+    private TimeSpan? RetryAfter(IPAddress? client)
     {
         if (client is null || !_failures.TryGetValue(client, out var failures))
         {
@@ -30,6 +30,21 @@ internal sealed class LoginThrottle(TimeProvider time)
 
         var left = failures.Start + Window - time.GetUtcNow();
         return failures.Count >= MaxFailures && left > TimeSpan.Zero ? left : null;
+    }
+
+    /// <summary>
+    /// True when the request's address must wait; then the response carries <c>Retry-After</c> (whole seconds, rounded
+    /// up) and the caller answers 429 in its own form (JSON for the API, the login page for the UI).
+    /// </summary>
+    public bool MustWait(Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        if (RetryAfter(context.Connection.RemoteIpAddress) is not { } wait)
+        {
+            return false;
+        }
+
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return true;
     }
 
     public void RecordFailure(IPAddress? client)

@@ -64,9 +64,8 @@ internal static class UiEndpoints
             }
 
             var client = context.Connection.RemoteIpAddress;
-            if (auth.Throttle.RetryAfter(client) is { } wait)
+            if (auth.Throttle.MustWait(context))
             {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return await Page(context, auth, "Log in", () => Task.FromResult((429, UiPages.Login(next, auth.TokenFor(null), "Too many wrong keys from this address: wait a minute and try again."))), loggedIn: false);
             }
 

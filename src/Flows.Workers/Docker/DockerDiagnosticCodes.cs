@@ -27,6 +27,9 @@ public static class DockerDiagnosticCodes
     /// <summary>A job variable has a value the docker worker cannot use (e.g. <c>mem_limit</c> "lots").</summary>
     public const string BadJobVariable = "FLOWS4026";
 
+    /// <summary>The API key could not be written into the created container (the Engine failed every attempt).</summary>
+    public const string ApiKeyWriteFailed = "FLOWS4027";
+
     /// <summary>The docker config cannot be read: not JSON, or an <c>auths</c> entry that is not base64 <c>user:password</c>.</summary>
-    public const string DockerConfigUnreadable = "FLOWS4027";
+    public const string DockerConfigUnreadable = "FLOWS4028";
 }

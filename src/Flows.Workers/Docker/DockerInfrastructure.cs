@@ -28,6 +28,11 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
     /// <summary>How many numbered names to try when a container of the same name exists (a re-submitted run).</summary>
     private const int NameAttempts = 10;
 
+    /// <summary>Attempts at writing the API key file into a created container, and how long each may take.</summary>
+    private const int KeyWriteAttempts = 3;
+
+    private static readonly TimeSpan KeyWriteTimeout = TimeSpan.FromSeconds(30);
+
     public string Type => "docker";
 
     /// <summary>A client for <c>DOCKER_HOST</c> (default: the local socket) without a request timeout: waits and log follows last as long as the run.</summary>
@@ -186,9 +191,47 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
     /// <summary>
     /// Writes the API key to <see cref="DockerContainerSpec.ApiKeyPath"/> in the created (not yet started) container
-    /// through the Engine's archive endpoint: no file on the worker's host, nothing in <c>docker inspect</c>.
+    /// through the Engine's archive endpoint: no file on the worker's host, nothing in <c>docker inspect</c>. The same
+    /// file written again is the same file, so a failed or timed-out upload is simply repeated
+    /// (<see cref="KeyWriteAttempts"/> attempts of at most <see cref="KeyWriteTimeout"/> each).
     /// </summary>
     private async Task WriteApiKeyAsync(string id, ContainerApiKey key, CancellationToken cancellationToken)
+    {
+        var archive = ApiKeyArchive(key);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(KeyWriteTimeout);
+            Exception failure;
+            try
+            {
+                using var body = new MemoryStream(archive, writable: false);
+                await docker.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, body, timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = new TimeoutException($"no answer in {KeyWriteTimeout.TotalSeconds:0} s", e);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException
+                || (e is DockerApiException api && Flows.Shared.RetryDelay.IsTransient(api.StatusCode)))
+            {
+                failure = e;
+            }
+
+            if (attempt >= KeyWriteAttempts)
+            {
+                throw new DockerJobException($"{DockerDiagnosticCodes.ApiKeyWriteFailed}: writing the API key into container {id[..Math.Min(12, id.Length)]} failed {attempt} times ({failure.Message}); the container was removed unstarted. Check the Docker Engine's health, or set {ApiKeyInEnvVariable}=true to pass the key in the environment instead.");
+            }
+
+            var delay = Flows.Shared.RetryDelay.Next(attempt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+            Say($"Writing the API key into container {id[..Math.Min(12, id.Length)]} failed ({failure.Message}); retrying in {delay.TotalSeconds:0.0} s.");
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A tar of <see cref="DockerContainerSpec.ApiKeyPath"/> and its directories, for the archive endpoint.</summary>
+    private static byte[] ApiKeyArchive(ContainerApiKey key)
     {
         using var archive = new MemoryStream();
         using (var tar = new TarWriter(archive, TarEntryFormat.Pax, leaveOpen: true))
@@ -213,8 +256,7 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
             });
         }
 
-        archive.Position = 0;
-        await docker.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, archive, cancellationToken).ConfigureAwait(false);
+        return archive.ToArray();
     }
 
     private async Task<InfrastructureResult> StartAndWatchAsync(string id, DockerContainerSpec spec, Func<string, Task> started, CancellationToken cancellationToken)

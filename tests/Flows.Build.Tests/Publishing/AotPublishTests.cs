@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using Flows.Deploy.Publishing;
 
 namespace Flows.Build.Tests.Publishing;
 
@@ -42,6 +43,32 @@ public sealed class AotPublishTests(PublishFixture fixture, ITestOutputHelper ou
         var entrypoint = config.RootElement.GetProperty("config").GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Single(entrypoint);
         Assert.EndsWith("/hello", entrypoint[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, false)] // dotnet publish on this linux-x64 machine compiles for linux-x64
+    [InlineData("linux-x64", false)]
+    [InlineData("linux-arm64", true)]
+    [InlineData("osx-arm64", true)]
+    public async Task An_AOT_deploy_compiled_for_another_runtime_than_the_images_linux_x64_stops_with_FLOWS3534(string? runtime, bool refused)
+    {
+        // The packed targets' check, run by MSBuild as `dotnet publish` evaluates the project (_IsPublishing), without
+        // compiling: the native compile for another runtime is what the check exists to prevent.
+        var project = new SampleProject(fixture, $"aot-rid-{runtime ?? "default"}", git: false);
+        var (restored, restoreOutput) = await Dotnet.RunAsync(project.Directory, null, "restore", "hello.csproj", "-v:q", "--nologo");
+        Assert.True(restored == 0, restoreOutput);
+        string[] args = ["msbuild", "hello.csproj", "-t:_FlowsCheckAotRuntimeIdentifier", "-p:DeployFlows=true", "-p:PublishAot=true", "-p:_IsPublishing=true", "-nologo", "-v:m",
+            .. runtime is null ? Array.Empty<string>() : [$"-p:RuntimeIdentifier={runtime}"]];
+
+        var (code, text) = await Dotnet.RunAsync(project.Directory, null, args);
+
+        output.WriteLine(text);
+        Assert.Equal(refused, code != 0);
+        Assert.Equal(refused, text.Contains($"error {PublishDiagnosticCodes.AotNotLinuxX64}: DeployFlows=true with PublishAot=true builds a linux-x64 image", StringComparison.Ordinal));
+        if (refused)
+        {
+            Assert.Contains($"compiles it for '{runtime}'", text, StringComparison.Ordinal);
+        }
     }
 
     private static async Task<JsonDocument> ManifestAsync(HttpClient http, string repository, string reference)

@@ -99,6 +99,45 @@ public sealed class DeployImageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_PublishAot_the_image_is_the_native_app_alone_on_runtime_deps_and_registered_pinned()
+    {
+        // A copy of samples/hello at the same depth (its relative references hold) with its own obj/ and bin/: another
+        // test assembly publishes samples/hello for AOT in place (tests/Shared/LeanHello) at the same time.
+        var sample = CliTestHelper.Sample("hello");
+        var project = Path.Combine(sample, "..", "..", "artifacts", "cli-aot-" + _repository);
+        Directory.CreateDirectory(project);
+        foreach (var file in new[] { "hello.csproj", "HelloFlows.cs", "Program.cs", "prefect.yaml" })
+        {
+            File.Copy(Path.Combine(sample, file), Path.Combine(project, file));
+        }
+
+        try
+        {
+            const string runtimeDeps = "localhost:5000/dotnet/runtime-deps:10.0";
+            var (exit, output, error) = await DeployAsync("--all", "--project", project, "-o", "json", "--property", "PublishAot=true", "--property", $"ContainerBaseImage={runtimeDeps}");
+            Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+
+            var built = Assert.Single(JsonNode.Parse(output)!["built_images"]!.AsArray())!;
+            var tag = built["tag"]!.GetValue<string>();
+            var entrypoint = (await ConfigAsync(tag))["config"]!["Entrypoint"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+            Assert.EndsWith("/hello", Assert.Single(entrypoint), StringComparison.Ordinal); // the native executable, no `dotnet hello.dll`
+
+            // runtime-deps underneath (no .NET runtime layer), the app as the one layer on top.
+            var layers = (await ManifestAsync(_repository, tag))["layers"]!.AsArray().Select(l => l!["digest"]!.GetValue<string>()).ToList();
+            var baseLayers = (await ManifestAsync("dotnet/runtime-deps", "10.0"))["layers"]!.AsArray().Select(l => l!["digest"]!.GetValue<string>());
+            Assert.Equal(baseLayers, layers[..^1]);
+            foreach (var name in new[] { "default", "arthur" })
+            {
+                Assert.Equal(built["image"]!.GetValue<string>(), (await Client.Deployments.ReadDeploymentByNameAsync("hello", name)).JobVariables!["image"].GetString());
+            }
+        }
+        finally
+        {
+            Directory.Delete(project, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_Dockerfile_image_is_built_by_the_engine_with_its_build_args_and_extra_tags_and_the_deployment_pinned()
     {
         var dir = Path.GetDirectoryName(CliTestHelper.WriteTemp("Dockerfile", "FROM scratch\nARG GREETING\nLABEL greeting=$GREETING\nCOPY app.txt /app/app.txt\n"))!;
@@ -192,9 +231,17 @@ public sealed class DeployImageTests : IAsyncLifetime
         Assert.Empty(await Client.Deployments.ReadDeploymentsAsync());
     }
 
-    private HttpRequestMessage ManifestRequest(HttpMethod method, string tag)
+    private async Task<JsonNode> ManifestAsync(string repository, string tag)
     {
-        var request = new HttpRequestMessage(method, $"v2/{_repository}/manifests/{tag}");
+        using var request = ManifestRequest(HttpMethod.Get, tag, repository);
+        using var response = await _registry.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    private HttpRequestMessage ManifestRequest(HttpMethod method, string tag, string? repository = null)
+    {
+        var request = new HttpRequestMessage(method, $"v2/{repository ?? _repository}/manifests/{tag}");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.manifest.v1+json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
         return request;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Flows.Api.Models;
@@ -47,7 +46,8 @@ public sealed class DockerBlipTests : IClassFixture<DockerFixture>
         var runId = (await _fixture.Server.Client.Deployments.CreateFlowRunFromDeploymentAsync(deployment)).Id;
         using var output = new StringWriter();
 
-        var run = await RunWorkerUntilFinalAsync(pool, runId, FlakyWaits.Wrap(_fixture.Docker, failures: 2), output);
+        var run = await RunWorkerUntilFinalAsync(pool, runId, FlakyDocker.FailContainerCall(_fixture.Docker, nameof(IContainerOperations.WaitContainerAsync), failures: 2,
+            () => new IOException("The response ended prematurely (test: a broken wait stream).")), output);
 
         Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
         Assert.Contains("looking at it again", output.ToString(), StringComparison.Ordinal);
@@ -88,38 +88,5 @@ public sealed class DockerBlipTests : IClassFixture<DockerFixture>
         Assert.False(await _fixture.ContainerExistsAsync(container.ID), "auto_remove applies to a re-attached container too");
         Assert.Equal(StateType.Crashed, gone.StateType);
         Assert.Contains("is gone", gone.State!.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>The real Engine client, except that the first <c>failures</c> waits for a container break as a reset stream does.</summary>
-    public class FlakyWaits : DispatchProxy
-    {
-        private object _target = null!;
-        private Func<MethodInfo, object?[]?, object?>? _override;
-
-        public static IDockerClient Wrap(IDockerClient docker, int failures)
-        {
-            var left = failures;
-            var containers = Create<IContainerOperations>(docker.Containers, (method, _) =>
-                method.Name == nameof(IContainerOperations.WaitContainerAsync) && Interlocked.Decrement(ref left) >= 0
-                    ? Task.FromException<ContainerWaitResponse>(new IOException("The response ended prematurely (test: a broken wait stream)."))
-                    : null);
-            return Create<IDockerClient>(docker, (method, _) => method.Name == "get_" + nameof(IDockerClient.Containers) ? containers : null);
-        }
-
-        private static T Create<T>(T target, Func<MethodInfo, object?[]?, object?> @override)
-            where T : class
-        {
-            var proxy = Create<T, FlakyWaits>();
-            var flaky = (FlakyWaits)(object)proxy;
-            flaky._target = target;
-            flaky._override = @override;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            return _override?.Invoke(targetMethod, args) ?? targetMethod.Invoke(_target, args);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Flows.Api.Client;
 using Flows.Api.Models;
 using Flows.Server;
@@ -78,14 +79,15 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         Assert.Contains(logs, l => l.Message == "Hello, Arthur!");
     }
 
-    [Fact]
-    public async Task Against_a_server_that_requires_an_api_key_the_run_reads_the_workers_key_from_a_file_and_completes_and_the_key_is_never_printed_nor_in_the_containers_env()
+    private const string Key = "flows-test-key-5f0c2a";
+
+    /// <summary>One run of hello through a docker worker on <paramref name="docker"/>, against a server requiring <see cref="Key"/>.</summary>
+    private async Task<(FlowRun Run, string Output)> RunAgainstKeyedServerAsync(global::Docker.DotNet.IDockerClient docker)
     {
-        const string key = "flows-test-key-5f0c2a";
         var home = Path.Combine(_fixture.Server.Home, Unique("keyed"));
         Directory.CreateDirectory(home);
-        await using var server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home, ApiKeys = [key] });
-        using var client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()), ApiKey = key });
+        await using var server = await FlowsServer.StartAsync(new FlowsServerOptions { Host = "127.0.0.1", Port = 0, DatabaseUrl = $"sqlite:///{home}/flows.db", FlowsHome = home, ApiKeys = [Key] });
+        using var client = new PrefectClient(new PrefectClientOptions { ApiUrl = PrefectApiUrl.Parse(server.ApiUrl.ToString()), ApiKey = Key });
         var pool = Unique("docker");
         await client.WorkPools.CreateWorkPoolAsync(new WorkPoolCreate { Name = pool, Type = "docker", BaseJobTemplate = BaseJobTemplates.ForType("docker") });
         var flow = await client.Flows.CreateFlowAsync(new FlowCreate { Name = "hello" });
@@ -103,7 +105,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         });
         var runId = (await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
         using var output = new StringWriter();
-        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(_fixture.Docker, output), output);
+        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(docker, output), output);
         using var stop = new CancellationTokenSource();
         var running = worker.RunAsync(stop.Token);
 
@@ -118,22 +120,61 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
 
         await stop.CancelAsync();
         await running;
+        return (run, output.ToString());
+    }
+
+    [Fact]
+    public async Task Against_a_server_that_requires_an_api_key_the_run_reads_the_workers_key_from_a_file_and_completes_and_the_key_is_never_printed_nor_in_the_containers_env()
+    {
+        var (run, output) = await RunAgainstKeyedServerAsync(_fixture.Docker);
 
         Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
-        Assert.DoesNotContain(key, output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, output, StringComparison.Ordinal);
 
         // docker inspect shows the env to anyone who may use the Engine: the key is not there, only where to read it.
         var container = await _fixture.Docker.Containers.InspectContainerAsync(run.InfrastructurePid!);
         try
         {
-            Assert.DoesNotContain(container.Config!.Env, e => e.Contains(key, StringComparison.Ordinal));
+            Assert.DoesNotContain(container.Config!.Env, e => e.Contains(Key, StringComparison.Ordinal));
             Assert.Contains($"PREFECT_API_KEY_FILE={DockerContainerSpec.ApiKeyPath}", container.Config.Env);
-            Assert.DoesNotContain(key, System.Text.Json.JsonSerializer.Serialize(container), StringComparison.Ordinal);
+            Assert.DoesNotContain(Key, System.Text.Json.JsonSerializer.Serialize(container), StringComparison.Ordinal);
         }
         finally
         {
             await _fixture.Docker.Containers.RemoveContainerAsync(container.ID, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
         }
+    }
+
+    [Fact]
+    public async Task Writing_the_key_file_is_retried_when_the_engine_drops_the_upload_and_the_run_completes()
+    {
+        var flaky = FlakyDocker.FailContainerCall(_fixture.Docker, nameof(global::Docker.DotNet.IContainerOperations.ExtractArchiveToContainerAsync), failures: 2,
+            () => new IOException("The response ended prematurely (test: a dropped archive upload)."));
+
+        var (run, output) = await RunAgainstKeyedServerAsync(flaky);
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Equal(2, Regex.Count(output, "Writing the API key into container [0-9a-f]{12} failed .*; retrying"));
+        await _fixture.Docker.Containers.RemoveContainerAsync(run.InfrastructurePid!, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+    }
+
+    [Fact]
+    public async Task When_the_key_file_cannot_be_written_the_container_is_never_started_and_the_run_says_why()
+    {
+        var flaky = FlakyDocker.FailContainerCall(_fixture.Docker, nameof(global::Docker.DotNet.IContainerOperations.ExtractArchiveToContainerAsync), failures: int.MaxValue,
+            () => new IOException("The response ended prematurely (test: the archive endpoint is down)."));
+
+        var (run, output) = await RunAgainstKeyedServerAsync(flaky);
+
+        Assert.True(run.StateType == StateType.Crashed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Contains(DockerDiagnosticCodes.ApiKeyWriteFailed, run.State!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, run.State.Message!, StringComparison.Ordinal);
+        var left = await _fixture.Docker.Containers.ListContainersAsync(new global::Docker.DotNet.Models.ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"prefect.io/flow-run-id={run.Id}"] = true } },
+        });
+        Assert.Empty(left);
     }
 
     [Fact]

@@ -1,0 +1,50 @@
+using System.Reflection;
+using Docker.DotNet;
+
+namespace Flows.Workers.Tests.Docker;
+
+/// <summary>
+/// A Docker client whose named container operation fails the first <c>failures</c> times it is called (the Engine
+/// dropping a connection, a stream breaking), then goes to the real Engine.
+/// </summary>
+public class FlakyDocker : DispatchProxy
+{
+    private object _target = null!;
+    private Func<MethodInfo, object?>? _override;
+
+    public static IDockerClient FailContainerCall(IDockerClient docker, string method, int failures, Func<Exception> failure)
+    {
+        var left = failures;
+        var containers = Create<IContainerOperations>(docker.Containers, called =>
+            called.Name == method && Interlocked.Decrement(ref left) >= 0 ? FailedTask(called.ReturnType, failure()) : null);
+        return Create<IDockerClient>(docker, called => called.Name == "get_" + nameof(IDockerClient.Containers) ? containers : null);
+    }
+
+    // A faulted Task or Task<T> of the method's own return type.
+    private static object FailedTask(Type taskType, Exception exception)
+    {
+        if (!taskType.IsGenericType)
+        {
+            return Task.FromException(exception);
+        }
+
+        var fromException = typeof(Task).GetMethods().Single(m => m.Name == nameof(Task.FromException) && m.IsGenericMethod);
+        return fromException.MakeGenericMethod(taskType.GetGenericArguments()[0]).Invoke(null, [exception])!;
+    }
+
+    private static T Create<T>(T target, Func<MethodInfo, object?> @override)
+        where T : class
+    {
+        var proxy = Create<T, FlakyDocker>();
+        var flaky = (FlakyDocker)(object)proxy;
+        flaky._target = target;
+        flaky._override = @override;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        return _override?.Invoke(targetMethod) ?? targetMethod.Invoke(_target, args);
+    }
+}
