@@ -35,7 +35,7 @@ public sealed record SigV4Result(string CanonicalRequest, string StringToSign, s
 
 /// <summary>
 /// AWS Signature Version 4 (<c>AWS4-HMAC-SHA256</c>), written here rather than taken from the AWS SDK: ECR's two calls
-/// need only this, and it is checked against every case of the public conformance suite (tests/Flows.Build.Tests/Aws/vectors).
+/// need only this, and it is checked against every case of the public conformance suite (tests/Flows.Deploy.Tests/Aws/vectors).
 /// </summary>
 public static class SigV4
 {

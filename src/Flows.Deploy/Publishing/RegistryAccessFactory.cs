@@ -26,7 +26,7 @@ public static class RegistryAccessFactory
     {
         if (EcrRegistryHost.TryParse(registry) is not { } ecr)
         {
-            return (new StaticRegistryAccess(RegistryCredentials.Find(registry, environment)), null);
+            return (new StaticRegistryAccess(RegistryCredentials.Find(registry, environment, logger)), null);
         }
 
         Uri? endpoint = null;
@@ -49,7 +49,7 @@ public static class RegistryAccessFactory
         if (source is null)
         {
             logger.LogInformation("{Registry} is Amazon ECR, but no AWS credentials are set: using docker's credentials for it", registry);
-            return (new StaticRegistryAccess(RegistryCredentials.Find(registry, environment)), endpoint);
+            return (new StaticRegistryAccess(RegistryCredentials.Find(registry, environment, logger)), endpoint);
         }
 
         return (new EcrRegistryAccess(ecr, source, environment, logger, options), endpoint);

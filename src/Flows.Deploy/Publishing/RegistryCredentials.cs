@@ -1,8 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Flows.Deploy.Publishing;
 
@@ -16,12 +13,15 @@ public sealed record RegistryCredential(string UserName, string Secret)
 /// Finds push credentials the way the .NET SDK's container tooling does, so one set of settings serves both the SDK's
 /// base-image pull and this push: <c>DOTNET_CONTAINER_PUSH_REGISTRY_UNAME/PWORD</c>, then
 /// <c>DOTNET_CONTAINER_REGISTRY_UNAME/PWORD</c> (and the older <c>SDK_CONTAINER_…</c> names), then the docker-style auth
-/// file (<c>REGISTRY_AUTH_FILE</c>, <c>$DOCKER_CONFIG/config.json</c>, <c>~/.docker/config.json</c>) with its
-/// <c>auths</c>, <c>credHelpers</c> and <c>credsStore</c>. Null: anonymous.
+/// files in this order: <c>REGISTRY_AUTH_FILE</c>, then <c>$DOCKER_CONFIG/config.json</c> or else
+/// <c>~/.docker/config.json</c>. Each file is read by the shared <see cref="DockerAuthFile"/> (credHelpers, auths,
+/// credsStore; helpers found along the environment's PATH); a file with nothing for the registry, or one that cannot be
+/// used (said through the logger), passes to the next, as the SDK ignores an unreadable config rather than failing the
+/// publish. Null: anonymous.
 /// </summary>
 public static class RegistryCredentials
 {
-    public static RegistryCredential? Find(string registry, Func<string, string?> environment)
+    public static RegistryCredential? Find(string registry, Func<string, string?> environment, ILogger? logger = null)
     {
         foreach (var prefix in new[] { "DOTNET_CONTAINER_PUSH_REGISTRY", "DOTNET_CONTAINER_REGISTRY", "SDK_CONTAINER_REGISTRY" })
         {
@@ -31,11 +31,23 @@ public static class RegistryCredentials
             }
         }
 
+        logger ??= NullLogger.Instance;
+        var helpers = new DockerCredentialHelper(environment("PATH") is { Length: > 0 } path ? path : null, DockerCredentialHelper.DefaultTimeout,
+            message => logger.LogWarning("{Message}", message));
         foreach (var file in AuthFiles(environment))
         {
-            if (FromAuthFile(file, registry) is { } credential)
+            try
             {
-                return credential;
+                // Synchronous like the rest of choosing registry access (RegistryAccessFactory.Create); the callers (the
+                // MSBuild tasks, the CLI) have no synchronization context to deadlock on.
+                if (DockerAuthFile.FindAsync(file, registry, helpers).GetAwaiter().GetResult() is { } found)
+                {
+                    return new RegistryCredential(found.UserName, found.Secret);
+                }
+            }
+            catch (DockerAuthFileException e)
+            {
+                logger.LogWarning("{Problem}; looking further for credentials for {Registry}", e.Message.TrimEnd('.'), registry);
             }
         }
 
@@ -56,93 +68,6 @@ public static class RegistryCredentials
         else if ((environment("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)) is { Length: > 0 } home)
         {
             yield return Path.Combine(home, ".docker", "config.json");
-        }
-    }
-
-    private static RegistryCredential? FromAuthFile(string file, string registry)
-    {
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        JsonObject? root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null; // the SDK also ignores an unreadable config rather than failing the publish
-        }
-
-        if (root?["credHelpers"] is JsonObject helpers && Lookup(helpers, registry) is JsonValue helper)
-        {
-            return FromHelper(helper.GetValue<string>(), registry);
-        }
-
-        if (root?["auths"] is JsonObject auths && Lookup(auths, registry) is JsonObject entry)
-        {
-            if (entry["auth"] is JsonValue auth && auth.GetValue<string>() is { Length: > 0 } encoded)
-            {
-                var text = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-                var colon = text.IndexOf(':', StringComparison.Ordinal);
-                if (colon > 0)
-                {
-                    return new RegistryCredential(text[..colon], text[(colon + 1)..]);
-                }
-            }
-
-            if (entry["identitytoken"] is JsonValue token)
-            {
-                // Docker's convention: an identity token is a refresh token presented with the user "<token>".
-                return new RegistryCredential("<token>", token.GetValue<string>());
-            }
-        }
-
-        return root?["credsStore"] is JsonValue store ? FromHelper(store.GetValue<string>(), registry) : null;
-    }
-
-    // Keys may be written "host", "https://host" or "http://host/v1/"; match on the host part.
-    private static JsonNode? Lookup(JsonObject map, string registry) =>
-        map.FirstOrDefault(p => string.Equals(HostOf(p.Key), registry, StringComparison.OrdinalIgnoreCase)).Value;
-
-    private static string HostOf(string key)
-    {
-        var k = key.Contains("://", StringComparison.Ordinal) ? key[(key.IndexOf("://", StringComparison.Ordinal) + 3)..] : key;
-        var slash = k.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? k : k[..slash];
-    }
-
-    private static RegistryCredential? FromHelper(string helper, string registry)
-    {
-        var psi = new ProcessStartInfo("docker-credential-" + helper, "get")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        try
-        {
-            using var process = Process.Start(psi)!;
-            process.StandardInput.Write(registry);
-            process.StandardInput.Close();
-            var output = process.StandardOutput.ReadToEnd();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0 || JsonNode.Parse(output) is not JsonObject o)
-            {
-                return null;
-            }
-
-            var user = o["Username"]?.GetValue<string>();
-            var secret = o["Secret"]?.GetValue<string>();
-            return user is null || secret is null ? null : new RegistryCredential(user, secret);
-        }
-        catch (Exception e) when (e is Win32Exception or JsonException or InvalidOperationException)
-        {
-            return null;
         }
     }
 }

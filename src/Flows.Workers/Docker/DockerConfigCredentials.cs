@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using Docker.DotNet.Models;
+using Flows.Shared;
 
 namespace Flows.Workers.Docker;
 
@@ -14,124 +12,55 @@ public interface IRegistryCredentials
 
 /// <summary>
 /// Reads credentials as the docker CLI does, from <c>$DOCKER_CONFIG/config.json</c> (default
-/// <c>~/.docker/config.json</c>): <c>credHelpers</c> for the registry, then <c>auths</c> (base64
-/// <c>user:password</c> or <c>username</c>/<c>password</c>), then <c>credsStore</c>. So a worker host that can
-/// <c>docker pull</c> the image can run it, with nothing configured twice. Secrets are never logged.
+/// <c>~/.docker/config.json</c>), through the shared <see cref="DockerAuthFile"/> (src/Shared): <c>credHelpers</c> for the
+/// registry, then <c>auths</c> (base64 <c>user:password</c>, <c>username</c>/<c>password</c>, <c>identitytoken</c>), then
+/// <c>credsStore</c>. So a worker host that can <c>docker pull</c> the image can run it, with nothing configured twice.
+/// A config that cannot be read is <see cref="DockerDiagnosticCodes.DockerConfigUnreadable"/>, a helper that cannot be
+/// run <see cref="DockerDiagnosticCodes.CredentialHelperFailed"/> (the run crashes saying so); a helper that does not
+/// answer in time is told to <paramref name="warn"/> and the image is pulled anonymously. Secrets are never logged.
 /// </summary>
-public sealed class DockerConfigCredentials(string? configPath) : IRegistryCredentials
+/// <param name="configPath">The docker config; null or absent: anonymous pulls.</param>
+/// <param name="warn">Told about a credential helper that was given up on; null: nobody.</param>
+/// <param name="environment">Where <c>PATH</c> (the credential helpers' search path) is read; null: the process's.</param>
+/// <param name="helperTimeout">How long a credential helper may take; default <see cref="DockerCredentialHelper.DefaultTimeout"/>.</param>
+public sealed class DockerConfigCredentials(string? configPath, Action<string>? warn = null, Func<string, string?>? environment = null, TimeSpan? helperTimeout = null)
+    : IRegistryCredentials
 {
     /// <summary>The docker CLI's config for this user (<c>DOCKER_CONFIG</c> honoured); absent is fine.</summary>
-    public static DockerConfigCredentials FromEnvironment()
+    public static DockerConfigCredentials FromEnvironment(Action<string>? warn = null)
     {
         var dir = Environment.GetEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } d
             ? d
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker");
-        return new DockerConfigCredentials(Path.Combine(dir, "config.json"));
+        return new DockerConfigCredentials(Path.Combine(dir, "config.json"), warn);
     }
 
     public async Task<AuthConfig?> GetAsync(string registry, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(registry);
-        if (configPath is null || !File.Exists(configPath))
+        if (configPath is null)
         {
             return null;
         }
 
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false));
-        var root = document.RootElement;
-        var keys = KeysFor(registry);
-        if (root.TryGetProperty("credHelpers", out var helpers) && helpers.ValueKind == JsonValueKind.Object)
+        var searchPath = environment is null ? null : environment("PATH") is { Length: > 0 } path ? path : null;
+        var helpers = new DockerCredentialHelper(searchPath, helperTimeout ?? DockerCredentialHelper.DefaultTimeout, warn ?? (_ => { }));
+        DockerCredential? found;
+        try
         {
-            foreach (var key in keys)
-            {
-                if (helpers.TryGetProperty(key, out var helper) && helper.GetString() is { Length: > 0 } name)
-                {
-                    return await FromHelperAsync(name, key, registry, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            found = await DockerAuthFile.FindAsync(configPath, registry, helpers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerAuthFileException e)
+        {
+            var code = e.Problem == DockerAuthFileProblem.HelperFailed ? DockerDiagnosticCodes.CredentialHelperFailed : DockerDiagnosticCodes.DockerConfigUnreadable;
+            throw new DockerJobException($"{code}: no credentials for pulling from {registry}: {e.Message}");
         }
 
-        if (root.TryGetProperty("auths", out var auths) && auths.ValueKind == JsonValueKind.Object)
+        return found switch
         {
-            foreach (var key in keys)
-            {
-                if (auths.TryGetProperty(key, out var entry) && FromAuthsEntry(entry, registry) is { } found)
-                {
-                    return found;
-                }
-            }
-        }
-
-        if (root.TryGetProperty("credsStore", out var store) && store.GetString() is { Length: > 0 } storeName)
-        {
-            return await FromHelperAsync(storeName, keys[0], registry, cancellationToken).ConfigureAwait(false);
-        }
-
-        return null;
-    }
-
-    /// <summary>The keys the CLI may have written for a registry (Docker Hub is stored under its v1 URL).</summary>
-    private static string[] KeysFor(string registry) => registry == ImageReference.DockerHub
-        ? ["https://index.docker.io/v1/", "index.docker.io", "docker.io"]
-        : [registry, "https://" + registry, "http://" + registry];
-
-    private static AuthConfig? FromAuthsEntry(JsonElement entry, string registry)
-    {
-        if (entry.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        if (entry.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded)
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0)
-            {
-                return new AuthConfig { Username = decoded[..colon], Password = decoded[(colon + 1)..], ServerAddress = registry };
-            }
-        }
-
-        if (entry.TryGetProperty("username", out var user) && entry.TryGetProperty("password", out var password))
-        {
-            return new AuthConfig { Username = user.GetString(), Password = password.GetString(), ServerAddress = registry };
-        }
-
-        if (entry.TryGetProperty("identitytoken", out var token) && token.GetString() is { Length: > 0 } identity)
-        {
-            return new AuthConfig { IdentityToken = identity, ServerAddress = registry };
-        }
-
-        return null;
-    }
-
-    /// <summary>The credential-helper protocol: <c>docker-credential-NAME get</c>, server on stdin, JSON on stdout.</summary>
-    private static async Task<AuthConfig?> FromHelperAsync(string helper, string serverUrl, string registry, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo("docker-credential-" + helper, "get")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            null => null,
+            { IsIdentityToken: true } => new AuthConfig { IdentityToken = found.Secret, ServerAddress = registry },
+            _ => new AuthConfig { Username = found.UserName, Password = found.Secret, ServerAddress = registry },
         };
-        using var process = System.Diagnostics.Process.Start(start)
-            ?? throw new InvalidOperationException($"{DockerDiagnosticCodes.CredentialHelperFailed}: docker-credential-{helper} did not start");
-        await process.StandardInput.WriteAsync(serverUrl).ConfigureAwait(false);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            // "credentials not found" is an ordinary answer: pull anonymously, as the CLI does.
-            return null;
-        }
-
-        using var answer = JsonDocument.Parse(output);
-        var username = answer.RootElement.GetProperty("Username").GetString();
-        var secret = answer.RootElement.GetProperty("Secret").GetString();
-        return username == "<token>"
-            ? new AuthConfig { IdentityToken = secret, ServerAddress = registry }
-            : new AuthConfig { Username = username, Password = secret, ServerAddress = registry };
     }
 }

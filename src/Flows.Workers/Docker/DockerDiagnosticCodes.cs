@@ -21,7 +21,7 @@ public static class DockerDiagnosticCodes
     /// <summary>The Engine refused the container (bad mount, unknown network, …).</summary>
     public const string CreateFailed = "FLOWS4024";
 
-    /// <summary>A docker credential helper named in the docker config could not be run.</summary>
+    /// <summary>A docker credential helper named in the docker config could not be run, or answered outside the protocol.</summary>
     public const string CredentialHelperFailed = "FLOWS4025";
 
     /// <summary>A job variable has a value the docker worker cannot use (e.g. <c>mem_limit</c> "lots").</summary>
@@ -29,4 +29,7 @@ public static class DockerDiagnosticCodes
 
     /// <summary>The API key could not be written into the created container (the Engine failed every attempt).</summary>
     public const string ApiKeyWriteFailed = "FLOWS4027";
+
+    /// <summary>The docker config cannot be read: not JSON, or an <c>auths</c> entry that is not base64 <c>user:password</c>.</summary>
+    public const string DockerConfigUnreadable = "FLOWS4028";
 }

@@ -40,7 +40,8 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
     /// <summary>The infrastructure the worker host uses: the local Engine and the docker CLI's credentials.</summary>
     public static DockerInfrastructure Create(TextWriter output) =>
-        new(CreateClient(), output, DockerConfigCredentials.FromEnvironment(), string.Equals(Environment.GetEnvironmentVariable(ApiKeyInEnvVariable), "true", StringComparison.OrdinalIgnoreCase));
+        new(CreateClient(), output, DockerConfigCredentials.FromEnvironment(warning => Say(output, $"warning: {warning}")),
+            string.Equals(Environment.GetEnvironmentVariable(ApiKeyInEnvVariable), "true", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Pings the Engine, so a worker with no Engine stops at start instead of crashing every run it claims.</summary>
     public async Task<string?> CheckAsync(CancellationToken cancellationToken = default)
@@ -504,11 +505,13 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;
 
-    private void Say(string line)
+    private void Say(string line) => Say(output, line);
+
+    private static void Say(TextWriter writer, string line)
     {
-        lock (output)
+        lock (writer)
         {
-            output.WriteLine($"{DateTimeOffset.Now.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} | docker | {line}");
+            writer.WriteLine($"{DateTimeOffset.Now.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)} | docker | {line}");
         }
     }
 

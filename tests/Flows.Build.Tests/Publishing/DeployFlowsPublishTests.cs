@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Flows.Deploy.Tests.Publishing;
 
 namespace Flows.Build.Tests.Publishing;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
-using Flows.Build.Tests.Aws;
 using Flows.Deploy.Publishing;
+using Flows.Deploy.Tests.Aws;
+using Flows.Deploy.Tests.Publishing;
 
 namespace Flows.Build.Tests.Publishing;
 
@@ -52,7 +53,7 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
     public async Task Publish_to_ECR_through_a_registry_answering_429_then_503_succeeds_and_the_token_appears_nowhere()
     {
         // 127.0.0.1:5001 behind the proxy: the first PUT is answered 429, the second 503, then everything goes through.
-        await using var proxy = new FaultProxy(AuthRegistry.Host.Replace("localhost", "127.0.0.1", StringComparison.Ordinal),
+        await using var proxy = new FaultProxy(PublishFixture.AuthRegistry.Replace("localhost", "127.0.0.1", StringComparison.Ordinal),
             r => r.HttpMethod == "PUT", [HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable]);
         var project = new SampleProject(fixture, "ecr");
         var sha = await Dotnet.GitAsync(project.Directory, "rev-parse", "--short=7", "HEAD");
@@ -64,7 +65,7 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
 
         var digest = project.ImageJson["digest"]!.GetValue<string>();
         Assert.Equal($"{imageName}:{sha}@{digest}", project.ImageJson["image"]!.GetValue<string>());
-        Assert.Equal(digest, await RegistryProbe.ManifestDigestAsync(AuthRegistry.Host, repository, sha, fixture.AwsPassword));
+        Assert.Equal(digest, await RegistryProbe.ManifestDigestAsync(PublishFixture.AuthRegistry, repository, sha, fixture.AwsPassword));
         Assert.Equal($"{imageName}:{sha}@{digest}", (await fixture.Client.Deployments.ReadDeploymentByNameAsync("hello", "default")).JobVariables["image"].GetString());
 
         // Every ECR call was signed correctly; one token served both publish phases; the repository was created once.
@@ -107,7 +108,7 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
         _fake.RoleArn = "arn:aws:iam::123456789012:role/publisher";
         await File.WriteAllTextAsync(Path.Combine(aws, "credentials"), $"[base]\naws_access_key_id = {AccessKey}\naws_secret_access_key = {Secret}\n");
         await File.WriteAllTextAsync(Path.Combine(aws, "config"), $"[profile publish]\nrole_arn = {_fake.RoleArn}\nsource_profile = base\nregion = {FakeEcrApi.Region}\n");
-        var env = Env($"http://{AuthRegistry.Host}");
+        var env = Env($"http://{PublishFixture.AuthRegistry}");
         env["AWS_ACCESS_KEY_ID"] = null;
         env["AWS_SECRET_ACCESS_KEY"] = null;
         env["AWS_PROFILE"] = "publish";
@@ -135,7 +136,7 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
         var repository = UniqueRepository("ecrnc");
         var imageName = $"{FakeEcrApi.Registry}/{repository}";
 
-        var run = Log(await project.PublishAsync(imageName, Env($"http://{AuthRegistry.Host}"), "FlowsCreateRepository=false"), "FlowsCreateRepository=false");
+        var run = Log(await project.PublishAsync(imageName, Env($"http://{PublishFixture.AuthRegistry}"), "FlowsCreateRepository=false"), "FlowsCreateRepository=false");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(0, _fake.Count("CreateRepository"));
         Assert.Empty(_fake.Rejected);
@@ -146,7 +147,7 @@ public sealed class EcrPublishTests(PublishFixture fixture, ITestOutputHelper ou
         _fake.ScriptedPasswords.Enqueue("expired-token-2");
         await File.AppendAllTextAsync(Path.Combine(project.Directory, "HelloFlows.cs"), "\n// another commit\n");
         project.Commit("change");
-        var wrong = Log(await project.PublishAsync(imageName, Env($"http://{AuthRegistry.Host}")), "wrong token");
+        var wrong = Log(await project.PublishAsync(imageName, Env($"http://{PublishFixture.AuthRegistry}")), "wrong token");
         Assert.NotEqual(0, wrong.ExitCode);
         var errors = wrong.Output.Split('\n').Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct().ToList();
         Assert.True(errors.Count == 1, string.Join('\n', errors));

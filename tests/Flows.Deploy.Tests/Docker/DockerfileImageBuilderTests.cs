@@ -2,12 +2,12 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json.Nodes;
-using Flows.Build.Tests.Publishing;
 using Flows.Deploy.ImageSources;
 using Flows.Deploy.Diagnostics;
 using Flows.Deploy.Docker;
 using Flows.Deploy.Planning;
 using Flows.Deploy.Publishing;
+using Flows.Deploy.Tests.Publishing;
 
 namespace Flows.Deploy.Tests.Docker;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Flows.Testing;
 using Flows.Workers.Docker;
 
 namespace Flows.Workers.Tests.Docker;
@@ -66,30 +67,69 @@ public sealed class ImageReferenceAndCredentialsTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_match_on_their_host_part_and_identity_tokens_stay_tokens()
+    {
+        var path = Write($$"""
+            { "auths": {
+                "http://localhost:5001/v1/": { "auth": "{{Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:pw"))}}" },
+                "https://ghcr.io": { "identitytoken": "refresh-token" } } }
+            """);
+        var credentials = new DockerConfigCredentials(path);
+
+        Assert.Equal("AWS", (await credentials.GetAsync("localhost:5001"))?.Username);
+        var token = await credentials.GetAsync("ghcr.io");
+        Assert.Equal(("refresh-token", (string?)null, "ghcr.io"), (token?.IdentityToken, token?.Password, token?.ServerAddress));
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_credential_helper_is_asked_with_the_registry_on_stdin()
     {
-        // A real helper executable on PATH, speaking the docker-credential-helpers protocol.
-        var bin = Path.Combine(_dir, "bin");
-        Directory.CreateDirectory(bin);
-        var helper = Path.Combine(bin, "docker-credential-flowstest");
-        await File.WriteAllTextAsync(helper, "#!/bin/sh\nread server\necho \"{\\\"ServerURL\\\":\\\"$server\\\",\\\"Username\\\":\\\"from-helper\\\",\\\"Secret\\\":\\\"$server-secret\\\"}\"\n");
-        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // A real helper executable, speaking the docker-credential-helpers protocol, on the PATH the credentials are given.
+        using var helpers = new FakeCredentialHelpers();
+        helpers.Answering("flowstest", "from-helper");
         var path = Write("""{ "credHelpers": { "localhost:5001": "flowstest" } }""");
-        var oldPath = Environment.GetEnvironmentVariable("PATH");
-        Environment.SetEnvironmentVariable("PATH", bin + Path.PathSeparator + oldPath);
-        try
-        {
-            var auth = await new DockerConfigCredentials(path).GetAsync("localhost:5001");
 
-            Assert.Equal("from-helper", auth?.Username);
-            Assert.Equal("localhost:5001-secret", auth?.Password);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PATH", oldPath);
-        }
+        var auth = await new DockerConfigCredentials(path, environment: HelpersOnPath(helpers)).GetAsync("localhost:5001");
+
+        Assert.Equal("from-helper", auth?.Username);
+        Assert.Equal("localhost:5001-secret", auth?.Password);
+        Assert.Equal(["localhost:5001"], helpers.Asked("flowstest"));
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_helper_that_hangs_means_an_anonymous_pull_and_a_warning()
+    {
+        using var helpers = new FakeCredentialHelpers();
+        helpers.Hanging("stuck");
+        var path = Write("""{ "credsStore": "stuck" }""");
+        var warnings = new List<string>();
+
+        var auth = await new DockerConfigCredentials(path, warnings.Add, HelpersOnPath(helpers), TimeSpan.FromSeconds(1)).GetAsync("localhost:5001");
+
+        Assert.Null(auth);
+        Assert.Contains("docker-credential-stuck", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_helper_that_cannot_run_and_a_config_that_is_not_json_are_coded_run_errors()
+    {
+        using var helpers = new FakeCredentialHelpers();
+        var missing = await Assert.ThrowsAsync<DockerJobException>(() =>
+            new DockerConfigCredentials(Write("""{ "credsStore": "absent" }"""), environment: HelpersOnPath(helpers)).GetAsync("localhost:5001"));
+        var notJson = await Assert.ThrowsAsync<DockerJobException>(() =>
+            new DockerConfigCredentials(Write("""{ "auths": { "localhost:5001": { "auth": s3cret """)).GetAsync("localhost:5001"));
+
+        Assert.StartsWith($"{DockerDiagnosticCodes.CredentialHelperFailed}: ", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("docker-credential-absent", missing.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{DockerDiagnosticCodes.DockerConfigUnreadable}: ", notJson.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", notJson.Message, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static Func<string, string?> HelpersOnPath(FakeCredentialHelpers helpers) => name => name == "PATH" ? helpers.Directory : null;
 
     private string Write(string json)
     {

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 /// <summary>
 /// A FAKE of Amazon ECR's API (and of STS's AssumeRoleWithWebIdentity) on loopback Kestrel, for tests only. Every ECR

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Flows.Build.Tests.Publishing;
+namespace Flows.Deploy.Tests.Publishing;
 
 /// <summary>
 /// A loopback HTTP proxy in front of a real registry that answers the first request matching <c>fault</c> with a

@@ -2,13 +2,13 @@ using System.Text;
 using System.Text.Json;
 using Flows.Deploy.Aws;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 /// <summary>Every case of the public SigV4 conformance suite (Aws/vectors), header and query signing: canonical request,
 /// string to sign, signature and the signed request must equal the suite's files byte for byte.</summary>
 public sealed class SigV4VectorTests
 {
-    private static readonly string Root = Path.Combine(TestPaths.RepoRoot, "tests", "Flows.Build.Tests", "Aws", "vectors");
+    private static readonly string Root = Path.Combine(TestSupport.RepoRoot, "tests", "Flows.Deploy.Tests", "Aws", "vectors");
 
     public static TheoryData<string> Cases()
     {

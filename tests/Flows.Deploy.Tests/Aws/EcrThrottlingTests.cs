@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Flows.Deploy.Aws;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 /// <summary>ECR over its rate limit answers HTTP 400 with <c>ThrottlingException</c>: the client backs off and signs the
 /// call again, up to <see cref="AwsThrottling.MaxAttempts"/> attempts, as the AWS SDKs do.</summary>

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Flows.Deploy.Publishing;
 using Microsoft.Extensions.Logging;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 /// <summary>
 /// The ECR path in process: the registry client for an ECR host, its token from the fake ECR API (signature verified

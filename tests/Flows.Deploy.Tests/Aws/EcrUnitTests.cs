@@ -2,7 +2,7 @@ using Flows.Deploy.Aws;
 using Flows.Deploy.Publishing;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 public sealed class EcrRegistryHostTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Flows.Deploy.Publishing;
 
-namespace Flows.Build.Tests.Unit;
+namespace Flows.Deploy.Tests.Publishing;
 
 /// <summary>A registry's Basic credential goes only to its own host's token realm (or an allowed one), never over plain
 /// http to a host that is not loopback: the realm is whatever the registry's challenge names.</summary>

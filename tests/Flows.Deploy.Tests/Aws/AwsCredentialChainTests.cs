@@ -2,7 +2,7 @@ using Flows.Deploy.Aws;
 using Flows.Deploy.Publishing;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Flows.Build.Tests.Aws;
+namespace Flows.Deploy.Tests.Aws;
 
 /// <summary>AWS credentials come from the AWS SDK's own chain, reading the request's environment: environment keys,
 /// profiles in the shared files (static keys, and role_arn with source_profile through STS AssumeRole against a local
