@@ -175,7 +175,7 @@ var tOne = await Median(one, 1);
 var tMany = await Median(many, large);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan 1 deployment:    {tOne,8:F1} ms (median of {runs})"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plan {large} deployments: {tMany,8:F1} ms (median of {runs})"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {large}/1: {tMany / tOne:F2}x (target < 5x)"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {large}/1: {tMany / tOne:F2}x (reported only: the 5x target is retired, issue #19)"));
 if (phases)
 {
     await Phases(one, 1);
@@ -183,4 +183,4 @@ if (phases)
 }
 
 Directory.Delete(root, recursive: true);
-return tMany / tOne < 5 ? 0 : 1;
+return 0;
