@@ -28,10 +28,11 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
     /// <summary>How many numbered names to try when a container of the same name exists (a re-submitted run).</summary>
     private const int NameAttempts = 10;
 
-    /// <summary>Attempts at writing the API key file into a created container, and how long each may take.</summary>
+    /// <summary>Attempts at writing the API key file into a created container.</summary>
     private const int KeyWriteAttempts = 3;
 
-    private static readonly TimeSpan KeyWriteTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>How long one attempt at writing the API key file may take before it is given up and repeated.</summary>
+    public TimeSpan KeyWriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public string Type => "docker";
 
@@ -211,7 +212,7 @@ public sealed class DockerInfrastructure(IDockerClient docker, TextWriter output
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
-                failure = new TimeoutException($"no answer in {KeyWriteTimeout.TotalSeconds:0} s", e);
+                failure = new TimeoutException($"no answer in {KeyWriteTimeout.TotalSeconds:0.#} s", e);
             }
             catch (Exception e) when (e is IOException or HttpRequestException
                 || (e is DockerApiException api && Flows.Shared.RetryDelay.IsTransient(api.StatusCode)))

@@ -82,7 +82,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     private const string Key = "flows-test-key-5f0c2a";
 
     /// <summary>One run of hello through a docker worker on <paramref name="docker"/>, against a server requiring <see cref="Key"/>.</summary>
-    private async Task<(FlowRun Run, string Output)> RunAgainstKeyedServerAsync(global::Docker.DotNet.IDockerClient docker)
+    private async Task<(FlowRun Run, string Output)> RunAgainstKeyedServerAsync(global::Docker.DotNet.IDockerClient docker, TimeSpan? keyWriteTimeout = null)
     {
         var home = Path.Combine(_fixture.Server.Home, Unique("keyed"));
         Directory.CreateDirectory(home);
@@ -105,7 +105,7 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         });
         var runId = (await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
         using var output = new StringWriter();
-        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(docker, output), output);
+        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(docker, output) { KeyWriteTimeout = keyWriteTimeout ?? TimeSpan.FromSeconds(30) }, output);
         using var stop = new CancellationTokenSource();
         var running = worker.RunAsync(stop.Token);
 
@@ -155,6 +155,18 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
 
         Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
         Assert.Equal(2, Regex.Count(output, "Writing the API key into container [0-9a-f]{12} failed .*; retrying"));
+        await _fixture.Docker.Containers.RemoveContainerAsync(run.InfrastructurePid!, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+    }
+
+    [Fact]
+    public async Task A_key_file_upload_the_engine_never_answers_is_given_up_after_its_timeout_and_repeated()
+    {
+        var hung = FlakyDocker.HangContainerCall(_fixture.Docker, nameof(global::Docker.DotNet.IContainerOperations.ExtractArchiveToContainerAsync), hangs: 1);
+
+        var (run, output) = await RunAgainstKeyedServerAsync(hung, keyWriteTimeout: TimeSpan.FromSeconds(1));
+
+        Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
+        Assert.Single(Regex.Matches(output, "Writing the API key into container [0-9a-f]{12} failed \\(no answer in 1 s\\); retrying"));
         await _fixture.Docker.Containers.RemoveContainerAsync(run.InfrastructurePid!, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
     }
 
