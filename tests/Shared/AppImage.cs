@@ -31,8 +31,11 @@ internal static class AppImage
             CopyDirectory(Path.GetDirectoryName(app)!, Path.Combine(context, "app"));
         }
 
+        // The label makes this image's ID its own. Without it the build cache hands parallel tests that build the same app
+        // one image ID under their own tags, and one test removing its tag (with force, image and all) could take the
+        // image from under another test's push ("tag does not exist").
         var command = string.Join(", ", entrypoint.Select(a => $"\"{a}\""));
-        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {baseImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [{command}]\n");
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), $"FROM {baseImage}\nCOPY app /app\nWORKDIR /app\nENTRYPOINT [{command}]\nLABEL io.flows.tests.image=\"{tag}\"\n");
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using (var tar = new MemoryStream())
         {
@@ -48,16 +51,13 @@ internal static class AppImage
         push.ThrowIfFailed("push " + tag);
         try
         {
-            await docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = true }, limit.Token);
+            // NoPrune keeps the cached parent images (app layer, entrypoint) that a parallel build of the same app may be
+            // building on at this moment; only this test's labelled image goes.
+            await docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = true, NoPrune = true }, limit.Token);
         }
         catch (DockerImageNotFoundException)
         {
             // Not there: nothing to remove.
-        }
-        catch (DockerApiException e) when (e.ResponseBody?.Contains("unrecognized image ID", StringComparison.Ordinal) == true)
-        {
-            // Builds are reproducible, so a parallel test may have pushed the same image under another tag and removed
-            // it just now: it is gone either way, which is all this wanted.
         }
 
         Directory.Delete(context, recursive: true);
