@@ -167,22 +167,24 @@ public sealed class FakeEcrApi : IAsyncDisposable
             return;
         }
 
+        await Xml(context, 200, $"""
+            <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+              <AssumeRoleWithWebIdentityResult>
+                {NewTemporaryCredentials()}
+              </AssumeRoleWithWebIdentityResult>
+            </AssumeRoleWithWebIdentityResponse>
+            """);
+    }
+
+    /// <summary>Fresh temporary keys, accepted from now on, as STS's <c>Credentials</c> element (valid an hour).</summary>
+    private string NewTemporaryCredentials()
+    {
         var key = "ASIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant();
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
         var session = Convert.ToBase64String(RandomNumberGenerator.GetBytes(60));
         AddKey(key, secret, session);
-        await Xml(context, 200, $"""
-            <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-              <AssumeRoleWithWebIdentityResult>
-                <Credentials>
-                  <AccessKeyId>{key}</AccessKeyId>
-                  <SecretAccessKey>{secret}</SecretAccessKey>
-                  <SessionToken>{session}</SessionToken>
-                  <Expiration>{DateTimeOffset.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}</Expiration>
-                </Credentials>
-              </AssumeRoleWithWebIdentityResult>
-            </AssumeRoleWithWebIdentityResponse>
-            """);
+        return $"<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{session}</SessionToken>"
+            + $"<Expiration>{DateTimeOffset.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}</Expiration></Credentials>";
     }
 
     /// <summary>Signed AssumeRole (a profile's role_arn with source_profile): the caller signs with a known key for
@@ -198,19 +200,10 @@ public sealed class FakeEcrApi : IAsyncDisposable
         }
 
         AssumedBy.Enqueue(keyId);
-        var key = "ASIA" + Guid.NewGuid().ToString("N")[..16].ToUpperInvariant();
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
-        var session = Convert.ToBase64String(RandomNumberGenerator.GetBytes(60));
-        AddKey(key, secret, session);
         await Xml(context, 200, $"""
             <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
               <AssumeRoleResult>
-                <Credentials>
-                  <AccessKeyId>{key}</AccessKeyId>
-                  <SecretAccessKey>{secret}</SecretAccessKey>
-                  <SessionToken>{session}</SessionToken>
-                  <Expiration>{DateTimeOffset.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}</Expiration>
-                </Credentials>
+                {NewTemporaryCredentials()}
                 <AssumedRoleUser><AssumedRoleId>AROA:flows</AssumedRoleId><Arn>{fields.GetValueOrDefault("RoleArn")}/flows</Arn></AssumedRoleUser>
               </AssumeRoleResult>
               <ResponseMetadata><RequestId>{Guid.NewGuid()}</RequestId></ResponseMetadata>
