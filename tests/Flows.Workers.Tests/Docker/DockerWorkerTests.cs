@@ -163,10 +163,12 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
     {
         var hung = FlakyDocker.HangContainerCall(_fixture.Docker, nameof(global::Docker.DotNet.IContainerOperations.ExtractArchiveToContainerAsync), hangs: 1);
 
-        var (run, output) = await RunAgainstKeyedServerAsync(hung, keyWriteTimeout: TimeSpan.FromSeconds(1));
+        // 3 s: short for a test, long for a real upload of one small file even on a loaded machine (which could
+        // otherwise time out a second attempt too; that would still be given up and repeated, so it is allowed).
+        var (run, output) = await RunAgainstKeyedServerAsync(hung, keyWriteTimeout: TimeSpan.FromSeconds(3));
 
         Assert.True(run.StateType == StateType.Completed, $"{run.StateType}: {run.State?.Message}\n{output}");
-        Assert.Single(Regex.Matches(output, "Writing the API key into container [0-9a-f]{12} failed \\(no answer in 1 s\\); retrying"));
+        Assert.NotEmpty(Regex.Matches(output, "Writing the API key into container [0-9a-f]{12} failed \\(no answer in 3 s\\); retrying"));
         await _fixture.Docker.Containers.RemoveContainerAsync(run.InfrastructurePid!, new global::Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
     }
 
