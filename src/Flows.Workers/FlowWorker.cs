@@ -43,7 +43,19 @@ public sealed class FlowWorker
     /// <summary>Works until <paramref name="cancellationToken"/> is cancelled, then shuts down gracefully.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var pool = await ReadPoolWhenReachableAsync(_client, _options.WorkPool, Say, cancellationToken).ConfigureAwait(false);
+        WorkPool pool;
+        try
+        {
+            pool = await ReadPoolWhenReachableAsync(_client, _options.WorkPool, Say, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while still waiting for the API (an outage, or a server not up yet): nothing was claimed, so
+            // stopping is all there is to do, as graceful as a stop at any later point.
+            Say("Worker stopped before it reached the API.");
+            return;
+        }
+
         if (!string.Equals(pool.Type, _infrastructure.Type, StringComparison.Ordinal))
         {
             Say($"warning: work pool '{pool.Name}' is of type '{pool.Type}' but this worker runs '{_infrastructure.Type}'.");

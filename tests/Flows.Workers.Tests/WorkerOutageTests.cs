@@ -96,6 +96,25 @@ public sealed class WorkerOutageTests : IClassFixture<WorkerFixture>, IAsyncLife
     }
 
     [Fact]
+    public async Task A_worker_stopped_while_still_waiting_for_the_api_stops_quietly()
+    {
+        var pool = Unique("outage");
+        await _fixture.CreateProcessPoolAsync(pool);
+        _proxy.Down = true;
+        using var output = new StringWriter();
+        var (running, stop, client) = StartThroughProxy(pool, output);
+        await WaitForAsync(() => output.ToString().Contains("not answering", StringComparison.Ordinal));
+
+        await stop.CancelAsync();
+        await running; // a stop is a stop at any point: no OperationCanceledException out of RunAsync
+        client.Dispose();
+        _proxy.Down = false;
+
+        Assert.Contains("Worker stopped before it reached the API.", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("started on work pool", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edited_base_job_template_applies_to_the_next_run_without_a_restart()
     {
         var pool = Unique("edited");
