@@ -102,7 +102,7 @@ public sealed class DeployImageTests : IAsyncLifetime
     public async Task With_PublishAot_the_image_is_the_native_app_alone_on_runtime_deps_and_registered_pinned()
     {
         // A copy of samples/hello at the same depth (its relative references hold) with its own obj/ and bin/: another
-        // test assembly publishes samples/hello for AOT in place (tests/Shared/LeanHello) at the same time.
+        // test (here or in another assembly) may build or restore samples/hello in place at the same time.
         var sample = CliTestHelper.Sample("hello");
         var project = Path.Combine(sample, "..", "..", "artifacts", "cli-aot-" + _repository);
         Directory.CreateDirectory(project);
