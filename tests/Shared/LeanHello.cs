@@ -4,9 +4,9 @@ using Docker.DotNet;
 namespace Flows.Testing;
 
 /// <summary>
-/// samples/hello (a copy with its own obj/) published as a lean app, once per test run (a Native AOT compile takes minutes on a small machine, so
-/// every test that needs it shares one): Native AOT (<c>-p:PublishAot=true</c>) and trimmed self-contained
-/// (<c>-p:PublishTrimmed=true</c>), both linux-x64, and an image of the AOT app on the runtime-deps base (no .NET
+/// samples/hello (a <see cref="SampleCopy"/>) published as a lean app, once per test run (a Native AOT compile takes
+/// minutes on a small machine, so every test that needs it shares one): Native AOT (<c>-p:PublishAot=true</c>) and
+/// trimmed self-contained (<c>-p:PublishTrimmed=true</c>), both linux-x64, and an image of the AOT app on the runtime-deps base (no .NET
 /// runtime in it: the app is native code), pushed to localhost:5000. Linked from tests/Shared.
 /// </summary>
 internal static class LeanHello
@@ -58,20 +58,7 @@ internal static class LeanHello
             Directory.Delete(output, recursive: true);
         }
 
-        // A copy of samples/hello at the same depth (its relative references hold) with its own obj/: other test
-        // assemblies build and restore samples/hello in place at the same time, and a restore without linux-x64 there
-        // between this publish's restore and its build fails it with NETSDK1047.
-        var project = Path.Combine(root, "artifacts", "lean-hello-" + kind);
-        if (Directory.Exists(project))
-        {
-            Directory.Delete(project, recursive: true);
-        }
-
-        Directory.CreateDirectory(project);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "samples", "hello")))
-        {
-            File.Copy(file, Path.Combine(project, Path.GetFileName(file)));
-        }
+        var project = SampleCopy.Create(root, "hello", "lean-hello-" + kind);
 
         var start = new ProcessStartInfo("dotnet")
         {

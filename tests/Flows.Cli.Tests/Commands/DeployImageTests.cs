@@ -101,15 +101,8 @@ public sealed class DeployImageTests : IAsyncLifetime
     [Fact]
     public async Task With_PublishAot_the_image_is_the_native_app_alone_on_runtime_deps_and_registered_pinned()
     {
-        // A copy of samples/hello at the same depth (its relative references hold) with its own obj/ and bin/: another
-        // test (here or in another assembly) may build or restore samples/hello in place at the same time.
-        var sample = CliTestHelper.Sample("hello");
-        var project = Path.Combine(sample, "..", "..", "artifacts", "cli-aot-" + _repository);
-        Directory.CreateDirectory(project);
-        foreach (var file in new[] { "hello.csproj", "HelloFlows.cs", "Program.cs", "prefect.yaml" })
-        {
-            File.Copy(Path.Combine(sample, file), Path.Combine(project, file));
-        }
+        // Its own copy of samples/hello: other tests build and restore the sample in place at the same time.
+        var project = SampleCopy.Create(CliTestHelper.RepoRoot, "hello", "cli-aot-" + _repository);
 
         try
         {
