@@ -105,7 +105,10 @@ public sealed class DockerWorkerTests : IClassFixture<DockerFixture>
         });
         var runId = (await client.Deployments.CreateFlowRunFromDeploymentAsync(deployment.Id)).Id;
         using var output = new StringWriter();
-        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, new DockerInfrastructure(docker, output) { KeyWriteTimeout = keyWriteTimeout ?? TimeSpan.FromSeconds(30) }, output);
+        var infrastructure = keyWriteTimeout is { } timeout
+            ? new DockerInfrastructure(docker, output) { KeyWriteTimeout = timeout }
+            : new DockerInfrastructure(docker, output);
+        var worker = new FlowWorker(client, new WorkerOptions { WorkPool = pool, PollInterval = TimeSpan.FromMilliseconds(100) }, infrastructure, output);
         using var stop = new CancellationTokenSource();
         var running = worker.RunAsync(stop.Token);
 
