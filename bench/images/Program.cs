@@ -59,6 +59,7 @@ foreach (var variant in variants)
 // Start-up from `docker start`, alternating the order each round. Each round also starts the Engine's floor: a shell
 // printing one line on the runtime-deps base, so what the Engine itself costs (namespaces, mounts, network) is measured
 // beside what the app adds to it.
+string[] floorCommand = ["/usr/bin/sh", "-c", "echo 'Finished in state Completed()'"];
 var floor = new List<double>();
 await docker.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = variants[1].Base }, null, new Progress<JSONMessage>());
 for (var round = 0; round < runs; round++)
@@ -71,7 +72,7 @@ for (var round = 0; round < runs; round++)
         variant.ProcessToFirstLog.Add(processToFirstLog);
     }
 
-    floor.Add((await DockerStartAsync(docker, variants[1].Base, ["/usr/bin/sh", "-c", "echo 'Finished in state Completed()'"])).FirstLog);
+    floor.Add((await DockerStartAsync(docker, variants[1].Base, floorCommand)).FirstLog);
 }
 
 // The same starts in a pod's shape. Kubernetes starts a Job's container inside a pod whose sandbox (the pause container)
@@ -92,7 +93,7 @@ try
             variant.PodStartToFirstLog.Add((await DockerStartAsync(docker, variant.Image, networkMode: inPod)).FirstLog);
         }
 
-        podFloor.Add((await DockerStartAsync(docker, variants[1].Base, ["/usr/bin/sh", "-c", "echo 'Finished in state Completed()'"], inPod)).FirstLog);
+        podFloor.Add((await DockerStartAsync(docker, variants[1].Base, floorCommand, inPod)).FirstLog);
     }
 }
 finally
