@@ -43,13 +43,16 @@ public sealed class KubernetesBlipTests : IClassFixture<KubernetesFixture>
         _fixture.Cluster.SetPodRunning(Namespace, pod.Metadata.Name);
         await client.FlowRuns.SetFlowRunStateAsync(runId, new StateCreate { Type = StateType.Running, Name = "Running" });
 
-        // The outage: open watches cut, every request 503, for a few seconds.
+        // The outage: open watches cut, every request 503, until the worker has met it on a list of the pods (not only on
+        // its watch, which re-lists at once): two refused pod requests could both be watches, and an outage ended
+        // before the re-list would leave nothing for the worker to ride out.
         proxy.Down = true;
         await WaitForAsync(() =>
         {
             // Cut again each turn: a watch whose answer was already on its way when the outage began is cut too.
             proxy.ResetStreams();
-            return proxy.Journal.Count(l => l.Contains("/pods", StringComparison.Ordinal) && l.EndsWith("(down)", StringComparison.Ordinal)) >= 2;
+            return proxy.Journal.Count(l => l.Contains("/pods", StringComparison.Ordinal) && l.EndsWith("(down)", StringComparison.Ordinal)) >= 2
+                && output.ToString().Contains("trying again", StringComparison.Ordinal);
         }, bounded.Token);
         proxy.Down = false;
 
